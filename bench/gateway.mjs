@@ -5,17 +5,26 @@
 //   swebench  client → swebench gateway (/s/<sid>/v1/chat/completions, one gateway session per client
 //             session, records written to a temp dir: the real configuration) → fast upstream
 //   portkey   client → Portkey gateway (@portkey-ai/gateway, installed on demand outside the repo) → upstream
-// with the upstream, the gateway and the clients each in their own process, in two scenarios:
-//   burst     the upstream writes all 20 chunks at once: the proxy's CPU is the bottleneck (its cost, worst case)
-//   paced     the upstream streams a chunk every 20 ms (a model decoding 50 tokens/s per session): the budget case
+// with the upstream, the gateway and the clients each in their own process, in three scenarios:
+//   burst     the upstream writes all 20 chunks at once, sessions back to back: the proxy's CPU is the
+//             bottleneck (its cost, worst case)
+//   paced     the upstream streams a chunk every 20 ms (a model decoding 50 tokens/s per session); sessions start
+//             spread over one completion and wait 0–80 ms (uniform, seeded) between completions, as agents do
+//             while a tool runs: the budget case
+//   lockstep  paced, but every session starts at once and never waits: all N requests arrive within the same
+//             millisecond every ~400 ms, so each one queues behind the per-request work of all the others (a
+//             synthetic worst case of arrival; a closed loop with a fixed service time stays in lockstep)
 // Prints the added time to first content byte (percentile of gateway TTFT minus the same percentile direct),
 // the throughput ratio (completions/s through the gateway ÷ direct), peak RSS, and CPU µs per completion of
 // every process. Budget: +p50 < 1 ms, +p99 < 5 ms and ratio ≥ 0.95 at 256 sessions. 127.0.0.1 only.
 //
-// Usage: npx tsc -p tsconfig.json && node bench/gateway.mjs [--sessions 1,64,256] [--scenarios burst,paced]
+// Usage: npx tsc -p tsconfig.json && node bench/gateway.mjs [--sessions 1,64,256] [--scenarios burst,paced,lockstep]
 //        [--duration-ms 5000] [--warmup-ms 1000] [--chunks 20] [--paced-delay-ms 20]
-//        [--modes direct,swebench,portkey,floor] [--no-portkey] [--cpu-prof <dir>] [--baseline-dist <dir>]
+//        [--modes direct,swebench,portkey,floor] [--no-portkey] [--cpu-prof <dir>] [--baseline-dist <dir>] [--repeat K]
+// `--repeat K` runs every cell K times, the modes alternating, and reports medians (the added latency is the median
+// of the differences with the direct run of the same repetition): a 2-core host is noisy.
 // `floor` adds a do-nothing streaming proxy (bench/lib/min-proxy-runner.mjs): the least any Node proxy costs.
+// `--cpu-prof <dir>` writes <dir>/<mode>.cpuprofile per proxy process.
 // `--baseline-dist` adds mode `baseline`: the gateway of another build (a copy of dist/ that can still resolve
 // the project's node_modules), measured in the same run as the current one, to A/B a change on a noisy host.
 import { existsSync } from 'node:fs';
@@ -31,7 +40,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
   options: {
     sessions: { type: 'string', default: '1,64,256' },
-    scenarios: { type: 'string', default: 'burst,paced' },
+    scenarios: { type: 'string', default: 'burst,paced,lockstep' },
     'duration-ms': { type: 'string', default: '5000' },
     'warmup-ms': { type: 'string', default: '1000' },
     chunks: { type: 'string', default: '20' },
@@ -40,13 +49,25 @@ const { values } = parseArgs({
     'no-portkey': { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
     'baseline-dist': { type: 'string' },
+    repeat: { type: 'string', default: '1' },
   },
 });
 const sessionCounts = values.sessions.split(',').map(Number);
 if (sessionCounts.some((n) => !Number.isInteger(n) || n < 1 || n > 1024)) throw new Error('--sessions: comma-separated integers in 1..1024');
-const SCENARIOS = { burst: 0, paced: Number(values['paced-delay-ms']) };
+const pacedDelay = Number(values['paced-delay-ms']);
+const SCENARIOS = { burst: 0, paced: pacedDelay, lockstep: pacedDelay };
+// paced: sessions start spread over one completion and think between completions (an agent runs a tool),
+// as real sessions do; lockstep: the same upstream, every session starting at once with no think time, so
+// that all N requests arrive in the same millisecond every ~400 ms (a synthetic worst case of arrival).
+const LOAD_SHAPE = {
+  burst: {},
+  paced: { staggerMs: Number(values.chunks) * pacedDelay, thinkMs: 2 * pacedDelay },
+  lockstep: {},
+};
 const scenarios = values.scenarios.split(',');
-for (const s of scenarios) if (!(s in SCENARIOS)) throw new Error(`--scenarios: unknown scenario ${s} (burst, paced)`);
+for (const s of scenarios) if (!(s in SCENARIOS)) throw new Error(`--scenarios: unknown scenario ${s} (burst, paced, lockstep)`);
+const repeat = Number(values.repeat);
+if (!Number.isInteger(repeat) || repeat < 1 || repeat > 20) throw new Error('--repeat: an integer in 1..20');
 const durationMs = Math.min(60_000, Number(values['duration-ms']));
 const warmupMs = Math.min(10_000, Number(values['warmup-ms']));
 const wanted = new Set(values.modes.split(','));
@@ -78,18 +99,20 @@ try {
   const json = { 'content-type': 'application/json' };
   const chatPath = (c) => `/s/${c.session_id}/v1/chat/completions`;
 
+  // --cpu-prof: every proxy process writes <dir>/<mode>.cpuprofile when it exits
+  const profArgs = (mode) => (values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(values['cpu-prof']), '--cpu-prof-name', `${mode}.cpuprofile`] : []);
   const gateway = wanted.has('swebench')
-    ? await startChild(path.join(here, 'lib', 'gateway-runner.mjs'), {
-        args: ['--upstream', upstreamUrl, '--model', upstream.info.model],
-        execArgv: values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(values['cpu-prof'])] : [],
-      })
+    ? await startChild(path.join(here, 'lib', 'gateway-runner.mjs'), { args: ['--upstream', upstreamUrl, '--model', upstream.info.model], execArgv: profArgs('swebench') })
     : undefined;
   if (gateway) children.push(gateway);
   const baseline = values['baseline-dist']
-    ? await startChild(path.join(here, 'lib', 'gateway-runner.mjs'), { args: ['--upstream', upstreamUrl, '--model', upstream.info.model, '--dist', values['baseline-dist']] })
+    ? await startChild(path.join(here, 'lib', 'gateway-runner.mjs'), {
+        args: ['--upstream', upstreamUrl, '--model', upstream.info.model, '--dist', values['baseline-dist']],
+        execArgv: profArgs('baseline'),
+      })
     : undefined;
   if (baseline) children.push(baseline);
-  const floor = wanted.has('floor') ? await startChild(path.join(here, 'lib', 'min-proxy-runner.mjs'), { args: ['--upstream', upstreamUrl] }) : undefined;
+  const floor = wanted.has('floor') ? await startChild(path.join(here, 'lib', 'min-proxy-runner.mjs'), { args: ['--upstream', upstreamUrl], execArgv: profArgs('floor') }) : undefined;
   if (floor) children.push(floor);
   const client = await startChild(path.join(here, 'lib', 'load-client.mjs'));
   children.push(client);
@@ -147,21 +170,22 @@ try {
   for (const scenario of scenarios) {
     await upstream.call('delay', { ms: SCENARIOS[scenario] });
     for (const n of sessionCounts) {
-      for (const [mode, m] of Object.entries(modes)) {
+      // repetitions alternate the modes, so that a noisy moment of the host hits every mode alike
+      for (let rep = 1; rep <= repeat; rep++) for (const [mode, m] of Object.entries(modes)) {
         const targets = await m.targets(n);
         const sampler = m.pid ? rssSampler(m.pid) : undefined;
         const procs = { upstream: upstream.pid, proxy: m.pid, client: client.pid };
         const cpu0 = await cpuOf(procs);
-        const r = await client.call('run', { targets, durationMs, warmupMs, model: upstream.info.model });
+        const r = await client.call('run', { targets, durationMs, warmupMs, model: upstream.info.model, ...LOAD_SHAPE[scenario] });
         const cpu1 = await cpuOf(procs);
         const rss = sampler ? await sampler.stop() : Number.NaN;
         // CPU µs per completion of each process, over the whole cell (warm-up included)
         const cpuUs = Object.fromEntries(Object.keys(procs).map((k) => [k, ((cpu1[k] - cpu0[k]) * 1000) / Math.max(1, r.total)]));
         const { p50, p99 } = p50p99(r.ttfts);
         const cps = r.completed / r.seconds;
-        results.push({ scenario, n, mode, p50, p99, cps, rss, cpuUs, errors: r.errors, samples: r.ttfts.length });
+        results.push({ scenario, n, mode, rep, p50, p99, cps, rss, cpuUs, errors: r.errors, samples: r.ttfts.length });
         log(
-          `  ${scenario} N=${n} ${mode.padEnd(8)} ${cps.toFixed(0).padStart(6)} completions/s  TTFT p50 ${ms(p50)} ms p99 ${ms(p99)} ms` +
+          `  ${scenario} N=${n}${repeat > 1 ? ` #${rep}` : ''} ${mode.padEnd(8)} ${cps.toFixed(0).padStart(6)} completions/s  TTFT p50 ${ms(p50)} ms p99 ${ms(p99)} ms` +
             `${Number.isFinite(rss) ? `  RSS ${rss.toFixed(0)} MB` : ''}${r.errors ? `  ERRORS ${r.errors}: ${r.firstError}` : ''}`,
         );
       }
@@ -173,14 +197,28 @@ try {
 }
 
 function report(results) {
-  const get = (scenario, n, mode) => results.find((r) => r.scenario === scenario && r.n === n && r.mode === mode);
+  const median = (xs) => {
+    const s = [...xs].sort((a, b) => a - b);
+    const m = s.length >> 1;
+    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  };
+  const reps = (scenario, n, mode) => results.filter((r) => r.scenario === scenario && r.n === n && r.mode === mode);
+  // one cell = the median over repetitions of each statistic
+  const get = (scenario, n, mode) => {
+    const rs = reps(scenario, n, mode);
+    if (rs.length === 0) return undefined;
+    const med = (f) => median(rs.map(f));
+    return { p50: med((r) => r.p50), p99: med((r) => r.p99), cps: med((r) => r.cps), rss: Math.max(...rs.map((r) => r.rss)) };
+  };
+  // added latency and throughput ratio: the median of the differences with the direct run of the same repetition
   const vsDirect = (scenario, n, mode) => {
-    const d = get(scenario, n, 'direct');
-    const g = get(scenario, n, mode);
-    if (!g) return { cell: 'n/a', ratio: 'n/a' };
-    const dp50 = g.p50 - d.p50;
-    const dp99 = g.p99 - d.p99;
-    const r = g.cps / d.cps;
+    const ds = reps(scenario, n, 'direct');
+    const gs = reps(scenario, n, mode);
+    if (gs.length === 0) return { cell: 'n/a', ratio: 'n/a' };
+    const pair = (f) => median(gs.map((g) => f(g, ds.find((d) => d.rep === g.rep))));
+    const dp50 = pair((g, d) => g.p50 - d.p50);
+    const dp99 = pair((g, d) => g.p99 - d.p99);
+    const r = pair((g, d) => g.cps / d.cps);
     return { cell: `${signedMs(dp50)} / ${signedMs(dp99)}`, ratio: r.toFixed(3), dp50, dp99, r };
   };
   const mb = (r) => (r && Number.isFinite(r.rss) ? r.rss.toFixed(0) : 'n/a');
@@ -188,33 +226,41 @@ function report(results) {
   const out = [];
   for (const scenario of scenarios) {
     const what = SCENARIOS[scenario] === 0 ? 'all chunks at once' : `a chunk every ${SCENARIOS[scenario]} ms`;
+    // one pair of columns per proxy measured in this run
+    const proxies = ['swebench', 'baseline', 'floor', 'portkey'].filter((m) => reps(scenario, sessionCounts[0], m).length > 0);
     const rows = sessionCounts.map((n) => {
       const d = get(scenario, n, 'direct');
-      const s = vsDirect(scenario, n, 'swebench');
-      const p = vsDirect(scenario, n, 'portkey');
-      return [String(n), `${ms(d.p50)} / ${ms(d.p99)}`, s.cell, s.ratio, p.cell, p.ratio, mb(get(scenario, n, 'swebench')), mb(get(scenario, n, 'portkey'))];
+      const cells = proxies.flatMap((m) => {
+        const v = vsDirect(scenario, n, m);
+        return [v.cell, v.ratio];
+      });
+      return [String(n), `${ms(d.p50)} / ${ms(d.p99)}`, ...cells, mb(get(scenario, n, 'swebench')), mb(get(scenario, n, 'portkey'))];
     });
+    const shape = { burst: '', paced: `; sessions staggered, 0–${4 * pacedDelay} ms think time between completions`, lockstep: '; every session in lockstep, no think time' }[scenario];
     out.push(
-      `### ${scenario}: ${values.chunks}-chunk streaming chat completions, upstream sends ${what} (TTFT ms; + = added vs direct)`,
+      `### ${scenario}: ${values.chunks}-chunk streaming chat completions, upstream sends ${what}${shape} (TTFT ms; + = added vs direct${repeat > 1 ? `; medians of ${repeat} runs` : ''})`,
       '',
-      markdownTable(['N', 'direct TTFT p50/p99', 'swebench +p50/+p99', 'swebench thr ratio', 'portkey +p50/+p99', 'portkey thr ratio', 'gateway RSS MB', 'portkey RSS MB'], rows),
+      markdownTable(
+        ['N', 'direct TTFT p50/p99', ...proxies.flatMap((m) => [`${m} +p50/+p99`, `${m} thr ratio`]), 'gateway RSS MB', 'portkey RSS MB'],
+        rows,
+      ),
       '',
     );
     const last = sessionCounts[sessionCounts.length - 1];
-    const s = vsDirect(scenario, last, 'swebench');
-    if (s.r !== undefined) {
+    for (const m of proxies.filter((x) => x !== 'portkey')) {
+      const v = vsDirect(scenario, last, m);
       out.push(
-        `Budget at N=${last}: added p50 ${signedMs(s.dp50)} ms (< 1: ${s.dp50 < 1 ? 'met' : 'MISSED'}), ` +
-          `added p99 ${signedMs(s.dp99)} ms (< 5: ${s.dp99 < 5 ? 'met' : 'MISSED'}), ` +
-          `throughput ratio ${s.ratio} (≥ 0.95: ${s.r >= 0.95 ? 'met' : 'MISSED'})`,
-        '',
+        `Budget at N=${last} (${m}): added p50 ${signedMs(v.dp50)} ms (< 1: ${v.dp50 < 1 ? 'met' : 'MISSED'}), ` +
+          `added p99 ${signedMs(v.dp99)} ms (< 5: ${v.dp99 < 5 ? 'met' : 'MISSED'}), ` +
+          `throughput ratio ${v.ratio} (≥ 0.95: ${v.r >= 0.95 ? 'met' : 'MISSED'})`,
       );
     }
+    out.push('');
   }
   const detail = results.map((r) => [
     r.scenario,
     String(r.n),
-    r.mode,
+    repeat > 1 ? `${r.mode} #${r.rep}` : r.mode,
     r.cps.toFixed(0),
     ms(r.p50),
     ms(r.p99),

@@ -3,7 +3,20 @@
 // non-empty `content`) and completions per second, and checks that every stream ends with `data: [DONE]`.
 // It parses nothing but that one pattern, so that its own CPU cost stays small and equal for every target.
 import { Pool } from 'undici';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { serveParent } from './child.mjs';
+
+/** Small seeded PRNG (mulberry32): session k gets the same think times whatever the target. */
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
 
 const FIRST_CONTENT = /"content":"[^"]/;
 const DONE_TAIL = 'data: [DONE]';
@@ -40,7 +53,7 @@ function completion(pool, target, body) {
  * Runs the load. `targets[i]` = {origin, path, headers} of session i; completions finishing inside
  * [warmup end, deadline] count for throughput, and those that also started after warm-up give TTFT samples.
  */
-async function run({ targets, durationMs, warmupMs, maxPerSession = 1_000_000, model = 'bench-model' }) {
+async function run({ targets, durationMs, warmupMs, maxPerSession = 1_000_000, model = 'bench-model', staggerMs = 0, thinkMs = 0, seed = 1 }) {
   const body = JSON.stringify({
     model,
     messages: [{ role: 'user', content: 'Say a few words.' }],
@@ -62,9 +75,14 @@ async function run({ targets, durationMs, warmupMs, maxPerSession = 1_000_000, m
   let total = 0;
   let errors = 0;
   let firstError;
-  const session = async (t) => {
+  const session = async (t, k) => {
     const pool = pools.get(t.origin);
+    const random = mulberry32(seed * 100_003 + k);
+    // session k starts k/N of the way into the stagger window, so that sessions do not arrive in lockstep
+    if (staggerMs > 0) await sleep((k / targets.length) * staggerMs);
     for (let i = 0; i < maxPerSession && performance.now() < deadline; i++) {
+      // the agent's tool call between two completions: uniform in [0, 2 × thinkMs)
+      if (i > 0 && thinkMs > 0) await sleep(random() * 2 * thinkMs);
       const began = performance.now();
       try {
         const ttft = await completion(pool, t, body);
@@ -79,7 +97,7 @@ async function run({ targets, durationMs, warmupMs, maxPerSession = 1_000_000, m
       }
     }
   };
-  await Promise.all(targets.map(session));
+  await Promise.all(targets.map((t, k) => session(t, k)));
   await Promise.all([...pools.values()].map((p) => p.close()));
   return { ttfts, completed, total, seconds: durationMs / 1000, errors, firstError };
 }

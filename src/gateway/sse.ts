@@ -70,27 +70,7 @@ function parseBlock(block: string): SseEvent | undefined {
   return event === undefined ? { data: data.join('\n') } : { event, data: data.join('\n') };
 }
 
-/** Turns a byte stream into SSE events, decoding UTF-8 across chunk boundaries. */
-export async function* sseEvents(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseEvent> {
-  for await (const batch of sseBatches(body)) yield* batch;
-}
-
-/**
- * The events of a byte stream, one array per network read: a proxy handles a whole read synchronously and
- * writes it on with one socket write (per-event awaits would cost one syscall per event).
- */
-export async function* sseBatches(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseEvent[]> {
-  const decoder = new TextDecoder();
-  const parser = new SseParser();
-  for await (const bytes of body) {
-    const events = parser.push(decoder.decode(bytes, { stream: true }));
-    if (events.length > 0) yield events;
-  }
-  const rest = [...parser.push(decoder.decode()), ...parser.end()];
-  if (rest.length > 0) yield rest;
-}
-
-/** What `readSse`'s handler returns: nothing (go on), a promise (pause the body until it settles), or 'stop'. */
+/** What `readSseReply`'s handler returns: nothing (go on), a promise (pause the body until it settles), or 'stop'. */
 export type SseBatchResult = void | Promise<void> | 'stop';
 
 /**

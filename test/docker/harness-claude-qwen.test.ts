@@ -4,44 +4,29 @@
 // the gold patch through the harness's own shell tool (claude `Bash`, qwen `run_shell_command`), so a correct
 // integration leaves exactly the gold diff in /testbed and ≥ 2 recorded completions. Then the CLIs' real failure
 // outputs (turn limit, completion cap, context overflow, broken preset) go through classify().
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { imageForTask, loadTasks } from '../../src/dataset/index.js';
+import { loadTasks } from '../../src/dataset/index.js';
 import type { Task } from '../../src/dataset/types.js';
 import { startGateway, type GatewayHandle } from '../../src/gateway/start.js';
-import type { CompletionRecord } from '../../src/gateway/records.js';
 import { startModelServer, type ModelServer } from '../../src/gateway/models/index.js';
-import { BUNDLE_MOUNT, ensureBundle, HARNESSES, type Harness, type HarnessContext } from '../../src/harness/index.js';
-import { createLogger } from '../../src/logger.js';
-import { createDockerRuntime, LABELS, type ExecResult, type Sandbox } from '../../src/runtime/index.js';
+import { BUNDLE_MOUNT, HARNESSES, type Harness } from '../../src/harness/index.js';
+import { createDockerRuntime, type ExecResult } from '../../src/runtime/index.js';
+import { ensureBundles, HOME, MAX_OUTPUT_TOKENS, runHarnessSession, type HarnessSessionOptions, type HarnessSessionRun } from './harness-session.js';
 
 const fixturesDir = inject('fixturesDir');
 const TASK_ID = 'fixtures__calc-1';
-const AGENT_TIMEOUT_MS = 180_000;
-const HOME = '/root/swebench-home';
-const MAX_OUTPUT_TOKENS = 4096;
 const NAMES = ['claude-code', 'qwen-code'] as const;
 const RG_DIR = process.arch === 'arm64' ? 'arm64-linux' : 'x64-linux';
 
-interface SessionOptions {
-  configOverride?: Record<string, unknown>;
-  maxCompletions?: number;
-  maxTurns?: number;
+interface SessionOptions extends HarnessSessionOptions {
   /** Use the gateway in front of the small-context model instead. */
   smallContext?: boolean;
-  prompt?: string;
-  contextWindow?: number;
-  /** Runs in the container after the harness, before it is removed. */
-  inspect?: (sandbox: Sandbox) => Promise<void>;
 }
 
-interface SessionRun {
-  exec: ExecResult;
-  diff: string;
-  records: CompletionRecord[];
-}
+type SessionRun = HarnessSessionRun;
 
 describe.skipIf(!fixturesDir)('claude-code and qwen-code presets against the oracle (real CLIs, real Docker)', () => {
   const runtime = createDockerRuntime();
@@ -56,14 +41,7 @@ describe.skipIf(!fixturesDir)('claude-code and qwen-code presets against the ora
     const tasks = await loadTasks(path.join(fixturesDir!, 'tasks.jsonl'));
     task = tasks.find((t) => t.instance_id === TASK_ID)!;
     expect(task, `${TASK_ID} in the fixtures`).toBeDefined();
-    const logger = createLogger({ level: 'info' });
-    for (const name of NAMES) {
-      const started = Date.now();
-      const ref = await ensureBundle(HARNESSES[name], { logger });
-      expect(ref.dir).toBeTruthy();
-      bundles[name] = ref.dir!;
-      process.stderr.write(`[harness] ${name} bundle ready in ${Date.now() - started} ms: ${ref.dir}\n`);
-    }
+    Object.assign(bundles, await ensureBundles(NAMES.map((n) => HARNESSES[n])));
     const oracle = await startModelServer({ policy: 'oracle', tasks });
     // the oracle again, answering vLLM's context-length 400 to any request longer than 2,000 characters
     const tiny = await startModelServer({ policy: 'oracle', tasks, maxContextChars: 2000 });
@@ -80,70 +58,11 @@ describe.skipIf(!fixturesDir)('claude-code and qwen-code presets against the ora
     if (recordsDir) rmSync(recordsDir, { recursive: true, force: true });
   });
 
-  /** One session: container from the task image with the bundle mounted, launch files, the harness run, the diff. */
-  async function runSession(harness: Harness, opts: SessionOptions = {}): Promise<SessionRun> {
-    const gw = opts.smallContext ? smallGateway : gateway;
-    const creds = gw.sessions.create({ instanceId: task.instance_id, maxCompletions: opts.maxCompletions ?? 20, labels: { harness: harness.name } });
-    const ctx: HarnessContext = {
-      baseUrl: creds.base_url,
-      rootUrl: creds.base_url.replace(/\/v1$/, ''),
-      apiKey: creds.token,
-      modelName: 'oracle-model',
-      prompt: opts.prompt ?? `Fix this issue in the repository at /testbed.\n\n${task.problem_statement}`,
-      workdir: '/testbed',
-      home: HOME,
-      bundleDir: BUNDLE_MOUNT,
-      maxTurns: opts.maxTurns ?? 20,
-      timeoutSec: AGENT_TIMEOUT_MS / 1000,
-      contextWindow: opts.contextWindow ?? 32768,
-      maxOutputTokens: MAX_OUTPUT_TOKENS,
-      ...(opts.configOverride ? { configOverride: opts.configOverride } : {}),
-    };
-    const setupStarted = performance.now();
-    const sandbox = await runtime.create({
-      image: imageForTask(task),
-      workdir: '/testbed',
-      network: 'host',
-      labels: { [LABELS.role]: 'harness-test', [LABELS.instanceId]: task.instance_id },
-      mounts: [{ hostPath: bundles[harness.name]!, containerPath: BUNDLE_MOUNT, readOnly: true }],
-    });
-    try {
-      const launch = harness.launch(ctx);
-      for (const f of launch.files) await sandbox.putFile(f.path, f.content, f.mode);
-      const setupMs = Math.round(performance.now() - setupStarted);
-      const launchedAt = Date.now();
-      const exec = await sandbox.exec(launch.command, {
-        env: launch.env,
-        workdir: ctx.workdir,
-        timeoutMs: AGENT_TIMEOUT_MS,
-        ...(launch.stdin === undefined ? {} : { stdin: launch.stdin }),
-      });
-      const diff = await sandbox.exec(['git', '-C', '/testbed', 'diff'], { timeoutMs: 30_000 });
-      expect(diff.exitCode, diff.output).toBe(0);
-      await opts.inspect?.(sandbox);
-      await gw.sessions.close(creds.session_id);
-      let text = '';
-      try {
-        text = readFileSync(gw.sessions.recordsPath(creds.session_id)!, 'utf8');
-      } catch {
-        // no completion, no file
-      }
-      const records = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as CompletionRecord);
-      const firstMs = records[0] ? Date.parse(records[0].timings.start) - launchedAt : undefined;
-      const label = [opts.prompt && `${Math.round(opts.prompt.length / 1024)} KiB prompt`, opts.maxTurns && `turns ${opts.maxTurns}`, opts.maxCompletions && `cap ${opts.maxCompletions}`, opts.smallContext && 'small context', opts.configOverride && 'override']
-        .filter(Boolean)
-        .join(', ');
-      process.stderr.write(
-        `[harness] ${harness.name}${label ? ` (${label})` : ''}: setup ${setupMs} ms, agent ${Math.round(exec.durationMs)} ms` +
-          `${firstMs === undefined ? '' : ` (first request after ${firstMs} ms)`}` +
-          `, exit ${exec.exitCode}, ${records.length} completion(s)\n`,
-      );
-      if (process.env.SWEBENCH_TEST_VERBOSE === '1') process.stderr.write(`[harness] ${harness.name} output:\n${exec.output}\n`);
-      return { exec, diff: diff.output, records };
-    } finally {
-      await sandbox.remove();
-    }
-  }
+  const runSession = (harness: Harness, opts: SessionOptions = {}): Promise<SessionRun> => {
+    const { smallContext, ...rest } = opts;
+    const env = { runtime, gateway: smallContext ? smallGateway : gateway, task, bundleDir: bundles[harness.name]! };
+    return runHarnessSession(env, harness, smallContext ? { ...rest, note: 'small context' } : rest);
+  };
 
   const classifyRun = (harness: Harness, run: SessionRun) =>
     harness.classify({ exitCode: run.exec.exitCode, output: run.exec.output, timedOut: run.exec.timedOut });

@@ -1,6 +1,6 @@
 // Pure pieces of the gateway core: SSE parsing of upstream streams, and sealing of reasoning blobs.
 import { describe, expect, it } from 'vitest';
-import { SseParser, sseEvents } from '../../../src/gateway/sse.js';
+import { SseParser } from '../../../src/gateway/sse.js';
 import { createSealer } from '../../../src/gateway/seal.js';
 
 function feedAll(parts: string[]): Array<{ event?: string; data: string }> {
@@ -32,16 +32,6 @@ describe('SseParser', () => {
   it('flushes a last event that has no terminating blank line', () => {
     expect(feedAll(['data: tail'])).toEqual([{ data: 'tail' }]);
     expect(feedAll(['data: a\n\n', '   '])).toEqual([{ data: 'a' }]);
-  });
-
-  it('decodes UTF-8 split across byte chunks', async () => {
-    const bytes = Buffer.from('data: 日本語 ✓\n\n', 'utf8');
-    async function* oneByteAtATime() {
-      for (const b of bytes) yield Uint8Array.of(b);
-    }
-    const out = [];
-    for await (const ev of sseEvents(oneByteAtATime())) out.push(ev);
-    expect(out).toEqual([{ data: '日本語 ✓' }]);
   });
 });
 

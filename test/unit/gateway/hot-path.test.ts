@@ -1,11 +1,11 @@
-// The gateway's hot path as bench/gateway.mjs tuned it: batched SSE writes (one socket write per upstream read),
+// The gateway's hot path as bench/gateway.mjs tuned it: batched SSE writes (one socket write per upstream read;
+// the batching itself is tested in upstream-reply.test.ts),
 // records through a kept-open file, and records that survive bodies JSON.stringify cannot serialise.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordWriter, type CompletionRecord } from '../../../src/gateway/records.js';
-import { sseBatches } from '../../../src/gateway/sse.js';
 import { textStream } from '../../helpers/fake-upstream.js';
 import { chatBody, postInit, sseData, setup, type Harness } from './core-setup.js';
 
@@ -84,16 +84,5 @@ describe('streaming', () => {
     expect(text).toBe('one two three four five six');
     // the client has read the whole stream: its record is on disk already
     expect(h.records(s.id)).toHaveLength(1);
-  });
-
-  it('yields the events of each network read together', async () => {
-    async function* reads() {
-      yield Buffer.from('data: 1\n\ndata: 2\n\ndata: 3\n\n');
-      yield Buffer.from('data: 4\n\ndata: 5');
-      yield Buffer.from('\n\n: comment\n\ndata: 6\r\n\r\n');
-    }
-    const batches: string[][] = [];
-    for await (const b of sseBatches(reads())) batches.push(b.map((e) => e.data));
-    expect(batches).toEqual([['1', '2', '3'], ['4'], ['5', '6']]);
   });
 });

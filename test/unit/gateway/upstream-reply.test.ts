@@ -28,6 +28,17 @@ beforeAll(async () => {
       res.write('data: 1\n\ndata: 2\n\n');
       setTimeout(() => res.write('data: 3\n\n'), 40);
       setTimeout(() => res.end('data: 4'), 80);
+    } else if (req.url === '/utf8') {
+      // every byte its own write, a few ms apart: multi-byte characters cut across network reads
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const bytes = Buffer.from('data: 日本語 ✓\n\ndata: [DONE]\n\n', 'utf8');
+      let i = 0;
+      const next = (): void => {
+        if (i === bytes.length) return void res.end();
+        res.write(bytes.subarray(i, ++i));
+        setTimeout(next, 2);
+      };
+      next();
     } else if (req.url === '/sse-break') {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write('data: x\n\n');
@@ -82,6 +93,12 @@ describe('dispatchReply', () => {
     expect(calledWhileWaiting).toBe(false);
     expect(seen.flat()).toEqual(['1', '2', '3', '4']);
     expect(seen[0]).toEqual(['1', '2']);
+  });
+
+  it('decodes UTF-8 characters cut across network reads', async () => {
+    const seen: string[] = [];
+    await readSseReply(await get('/utf8'), (events) => void seen.push(...events.map((e) => e.data)));
+    expect(seen).toEqual(['日本語 ✓', '[DONE]']);
   });
 
   it("stops at 'stop', and rejects when the body breaks mid-stream", async () => {
