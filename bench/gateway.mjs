@@ -21,6 +21,10 @@
 // Usage: npx tsc -p tsconfig.json && node bench/gateway.mjs [--sessions 1,64,256] [--scenarios burst,paced,lockstep]
 //        [--duration-ms 5000] [--warmup-ms 1000] [--chunks 20] [--paced-delay-ms 20]
 //        [--modes direct,swebench,portkey,floor] [--no-portkey] [--cpu-prof <dir>] [--baseline-dist <dir>] [--repeat K]
+//        [--body-kb N] [--records-dir DIR]
+// `--records-dir DIR` keeps the swebench gateway's records there (timings.ttft_ms is the gateway's own view).
+// `--body-kb N` sends an agent-like conversation of ~N KiB per request instead of one short user message (the
+// gateway parses, translates, re-serialises and records every request body; the upstream parses it too).
 // `--repeat K` runs every cell K times, the modes alternating, and reports medians (the added latency is the median
 // of the differences with the direct run of the same repetition): a 2-core host is noisy.
 // `floor` adds a do-nothing streaming proxy (bench/lib/min-proxy-runner.mjs): the least any Node proxy costs.
@@ -50,6 +54,8 @@ const { values } = parseArgs({
     'cpu-prof': { type: 'string' },
     'baseline-dist': { type: 'string' },
     repeat: { type: 'string', default: '1' },
+    'body-kb': { type: 'string', default: '0' },
+    'records-dir': { type: 'string' },
   },
 });
 const sessionCounts = values.sessions.split(',').map(Number);
@@ -66,6 +72,8 @@ const LOAD_SHAPE = {
 };
 const scenarios = values.scenarios.split(',');
 for (const s of scenarios) if (!(s in SCENARIOS)) throw new Error(`--scenarios: unknown scenario ${s} (burst, paced, lockstep)`);
+const bodyKb = Number(values['body-kb']);
+if (!Number.isFinite(bodyKb) || bodyKb < 0 || bodyKb > 4096) throw new Error('--body-kb: a size in KiB, 0..4096');
 const repeat = Number(values.repeat);
 if (!Number.isInteger(repeat) || repeat < 1 || repeat > 20) throw new Error('--repeat: an integer in 1..20');
 const durationMs = Math.min(60_000, Number(values['duration-ms']));
@@ -102,7 +110,10 @@ try {
   // --cpu-prof: every proxy process writes <dir>/<mode>.cpuprofile when it exits
   const profArgs = (mode) => (values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(values['cpu-prof']), '--cpu-prof-name', `${mode}.cpuprofile`] : []);
   const gateway = wanted.has('swebench')
-    ? await startChild(path.join(here, 'lib', 'gateway-runner.mjs'), { args: ['--upstream', upstreamUrl, '--model', upstream.info.model], execArgv: profArgs('swebench') })
+    ? await startChild(path.join(here, 'lib', 'gateway-runner.mjs'), {
+        args: ['--upstream', upstreamUrl, '--model', upstream.info.model, ...(values['records-dir'] ? ['--records-dir', path.resolve(values['records-dir'])] : [])],
+        execArgv: profArgs('swebench'),
+      })
     : undefined;
   if (gateway) children.push(gateway);
   const baseline = values['baseline-dist']
@@ -176,7 +187,7 @@ try {
         const sampler = m.pid ? rssSampler(m.pid) : undefined;
         const procs = { upstream: upstream.pid, proxy: m.pid, client: client.pid };
         const cpu0 = await cpuOf(procs);
-        const r = await client.call('run', { targets, durationMs, warmupMs, model: upstream.info.model, ...LOAD_SHAPE[scenario] });
+        const r = await client.call('run', { targets, durationMs, warmupMs, model: upstream.info.model, bodyKb, ...LOAD_SHAPE[scenario] });
         const cpu1 = await cpuOf(procs);
         const rss = sampler ? await sampler.stop() : Number.NaN;
         // CPU µs per completion of each process, over the whole cell (warm-up included)

@@ -18,6 +18,23 @@ function mulberry32(seed) {
   };
 }
 
+/**
+ * The messages of a request: one short user turn, or (bodyKb > 0) an agent conversation of about that many KiB:
+ * a system prompt, then user/assistant turns with tool calls and tool results of ~2 KiB each.
+ */
+function conversation(bodyKb) {
+  if (bodyKb <= 0) return [{ role: 'user', content: 'Say a few words.' }];
+  const line = 'def handler(request):\n    return respond(request.args.get("q", ""), status=200)  # line of source\n';
+  const messages = [{ role: 'system', content: `You are a coding agent. ${'Follow the rules. '.repeat(40)}` }];
+  for (let i = 0; JSON.stringify(messages).length < bodyKb * 1024; i++) {
+    const id = `call_${i}`;
+    messages.push({ role: 'assistant', content: null, tool_calls: [{ id, type: 'function', function: { name: 'bash', arguments: JSON.stringify({ command: `sed -n ${i * 20},${i * 20 + 20}p src/app.py` }) } }] });
+    messages.push({ role: 'tool', tool_call_id: id, content: line.repeat(20) });
+  }
+  messages.push({ role: 'user', content: 'Continue.' });
+  return messages;
+}
+
 const FIRST_CONTENT = /"content":"[^"]/;
 const DONE_TAIL = 'data: [DONE]';
 const TIMEOUT_MS = 30_000;
@@ -53,10 +70,10 @@ function completion(pool, target, body) {
  * Runs the load. `targets[i]` = {origin, path, headers} of session i; completions finishing inside
  * [warmup end, deadline] count for throughput, and those that also started after warm-up give TTFT samples.
  */
-async function run({ targets, durationMs, warmupMs, maxPerSession = 1_000_000, model = 'bench-model', staggerMs = 0, thinkMs = 0, seed = 1 }) {
+async function run({ targets, durationMs, warmupMs, maxPerSession = 1_000_000, model = 'bench-model', staggerMs = 0, thinkMs = 0, seed = 1, bodyKb = 0 }) {
   const body = JSON.stringify({
     model,
-    messages: [{ role: 'user', content: 'Say a few words.' }],
+    messages: conversation(bodyKb),
     stream: true,
     stream_options: { include_usage: true },
   });

@@ -8,7 +8,7 @@ import { scrubHeaders } from './auth.js';
 import { BodyError, readBody } from './http-io.js';
 import { backoffMs, type RetryPolicy } from './options.js';
 import { ProtocolRequestError, type AssembledCompletion, type ChatChunk, type Protocol, type ProtocolError, type RecordKind, type TranslateContext } from './protocols/types.js';
-import type { AttemptRecord, CompletionRecord } from './records.js';
+import type { AttemptRecord, CompletionRecord, RawRecordParts } from './records.js';
 import type { Sealer } from './seal.js';
 import { AbortReason, type Session } from './sessions.js';
 import { JsonSink, StreamSink, type Sink } from './sinks.js';
@@ -73,13 +73,16 @@ export async function serveCompletion(
     unsealReasoning: (blob) => deps.sealer.unseal(blob),
   };
   let sink: Sink = new JsonSink(res, protocol, undefined, ctx);
+  // the JSON texts of the two big parts of the record, spliced into it instead of serialised again
+  const raw: RawRecordParts = {};
   try {
-    const body = await parseBody(req, deps.maxBodyBytes, rec);
+    const body = await parseBody(req, deps.maxBodyBytes, rec, raw);
     rec.kind = safeKind(protocol, body, req.headers);
     const upstreamReq = prepareUpstreamRequest(translate(protocol, body, ctx), deps);
     rec.upstream_request = upstreamReq;
+    raw.upstreamRequest = JSON.stringify(upstreamReq);
     sink = protocol.isStream(body) ? new StreamSink(res, protocol, body, ctx) : new JsonSink(res, protocol, body, ctx);
-    const outcome = await runAttempts(deps, session, JSON.stringify(upstreamReq), sink, signal, rec, started);
+    const outcome = await runAttempts(deps, session, raw.upstreamRequest, sink, signal, rec, started);
     rec.response = outcome.assembled ?? null;
     if (outcome.error) {
       rec.error = outcome.error;
@@ -96,7 +99,7 @@ export async function serveCompletion(
   } finally {
     rec.timings.total_ms = Date.now() - started;
     try {
-      await session.record(rec);
+      await session.record(rec, raw);
     } catch (err) {
       deps.logger.error(`gateway: cannot write a record of session ${session.id}: ${(err as Error).message}`);
     }
@@ -111,20 +114,21 @@ export async function serveCompletion(
   }
 }
 
-async function parseBody(req: IncomingMessage, limit: number, rec: CompletionRecord): Promise<unknown> {
-  let raw: string;
+async function parseBody(req: IncomingMessage, limit: number, rec: CompletionRecord, raw: RawRecordParts): Promise<unknown> {
+  let text: string;
   try {
-    raw = await readBody(req, limit);
+    text = await readBody(req, limit);
   } catch (err) {
     if (err instanceof BodyError) throw new RequestFailure({ status: err.status, kind: 'invalid_request', message: err.message });
     throw err;
   }
   try {
-    const body: unknown = JSON.parse(raw);
+    const body: unknown = JSON.parse(text);
     rec.client_request.body = body;
+    raw.clientBody = text;
     return body;
   } catch (err) {
-    rec.client_request.body_text = raw.slice(0, 65536);
+    rec.client_request.body_text = text.slice(0, 65536);
     throw new RequestFailure({ status: 400, kind: 'invalid_request', message: `request body is not valid JSON: ${(err as Error).message}` });
   }
 }

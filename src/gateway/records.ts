@@ -1,6 +1,7 @@
 // The per-session record log: one JSON line per client completion request, appended with a single write
 // as the request finishes (crash-safe, nothing kept in memory), secrets redacted before the write.
-import { close, open, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { close, open, writeSync, writevSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { redact } from '../logger.js';
@@ -46,10 +47,66 @@ export interface CompletionRecord {
 }
 
 /**
- * The record as JSON. A client body nested deeper than JSON.stringify's recursion allows (JSON.parse takes any
- * depth) would otherwise lose the whole record: such a part is replaced by a note and the record is kept.
+ * JSON texts already in hand for the two big parts of a record: the client body as it arrived (it parsed as
+ * JSON) and the upstream request as sent. Spliced into the line instead of serialising those values again,
+ * which on agent-sized requests (tens to hundreds of KiB, twice per record) was most of a record's cost.
  */
-function recordJson(record: CompletionRecord): string {
+export interface RawRecordParts {
+  clientBody?: string;
+  upstreamRequest?: string;
+}
+
+// A placeholder no client can produce: rendered by JSON.stringify as a string starting with an escaped NUL and a
+// per-process random nonce, then replaced by the raw JSON text.
+const NONCE = randomBytes(8).toString('hex');
+const BODY_MARK = `\u0000swebench-body-${NONCE}`;
+const UPSTREAM_MARK = `\u0000swebench-upstream-${NONCE}`;
+
+/** True when `text` can go into a JSONL line as it is: one line (a JSON text's only raw line breaks are whitespace). */
+function oneLine(text: string | undefined): text is string {
+  return text !== undefined && !text.includes('\n') && !text.includes('\r');
+}
+
+/**
+ * The record as the pieces of one JSON line (no newline), for writing without concatenating them first. The raw
+ * parts (when given and on one line) are pieces of their own, as they are: the line parses to the same record.
+ * A client body nested deeper than JSON.stringify's recursion allows (JSON.parse takes any depth) would
+ * otherwise lose the whole record: such a part is replaced by a note and the record is kept.
+ */
+export function recordPieces(record: CompletionRecord, raw: RawRecordParts = {}): string[] {
+  const rawBody = record.client_request.body !== undefined && oneLine(raw.clientBody) ? raw.clientBody : undefined;
+  const rawUpstream = record.upstream_request !== null && oneLine(raw.upstreamRequest) ? raw.upstreamRequest : undefined;
+  if (rawBody === undefined && rawUpstream === undefined) return [serialise(record)];
+  const shell: CompletionRecord = {
+    ...record,
+    client_request: rawBody === undefined ? record.client_request : { ...record.client_request, body: BODY_MARK },
+    upstream_request: rawUpstream === undefined ? record.upstream_request : UPSTREAM_MARK,
+  };
+  // Each rendered placeholder occurs once, the client body's first (only headers, which cannot hold NUL, come
+  // before it), so the line is cut at the first occurrence of each, in order.
+  const pieces: string[] = [];
+  let rest = serialise(shell);
+  for (const [mark, text] of [
+    [BODY_MARK, rawBody],
+    [UPSTREAM_MARK, rawUpstream],
+  ] as const) {
+    if (text === undefined) continue;
+    const rendered = JSON.stringify(mark);
+    const at = rest.indexOf(rendered);
+    if (at < 0) continue;
+    pieces.push(rest.slice(0, at), text);
+    rest = rest.slice(at + rendered.length);
+  }
+  pieces.push(rest);
+  return pieces;
+}
+
+/** The record as one JSON line (no newline): `recordPieces` joined. */
+export function recordJson(record: CompletionRecord, raw: RawRecordParts = {}): string {
+  return recordPieces(record, raw).join('');
+}
+
+function serialise(record: CompletionRecord): string {
   try {
     return JSON.stringify(record);
   } catch (err) {
@@ -71,12 +128,14 @@ function recordJson(record: CompletionRecord): string {
   }
 }
 
+const NEWLINE = Buffer.from('\n');
+
 /** How long a writer keeps its file open after the last record (a later record opens it again). */
 const IDLE_CLOSE_MS = 5000;
 
 /**
  * Appends records to one file through a descriptor kept open while records keep coming. Each record is one
- * synchronous write(2) of one line into the page cache (a few µs; lines never interleave): on the hot path this
+ * synchronous writev(2) of one line into the page cache (a few µs; lines never interleave): on the hot path this
  * beats an asynchronous write, whose thread-pool round trip costs several futex wake-ups and context switches
  * per completion, and it means a record is in the kernel before the client sees the end of its completion.
  * Creating the directory and opening the file (slow on some file systems) stay off the event loop; records
@@ -93,16 +152,19 @@ export class RecordWriter {
   constructor(readonly file: string) {}
 
   /** Writes one record; resolves once it is written. Write failures reject (the caller logs them). */
-  append(record: CompletionRecord): Promise<void> {
-    let buf: Buffer;
+  append(record: CompletionRecord, raw?: RawRecordParts): Promise<void> {
+    let bufs: Buffer[];
     try {
-      buf = Buffer.from(`${redact(recordJson(record))}\n`, 'utf8');
+      // redacted piece by piece (no flattened copy of the whole line): a secret is a token, which cannot
+      // straddle two pieces, since every boundary between them is JSON punctuation
+      bufs = recordPieces(record, raw).map((p) => Buffer.from(redact(p), 'utf8'));
+      bufs.push(NEWLINE);
     } catch (err) {
       return Promise.reject(err as Error);
     }
     if (this.fd !== undefined && this.queue === undefined) {
       try {
-        this.write(this.fd, buf);
+        this.write(this.fd, bufs);
         return Promise.resolve();
       } catch (err) {
         this.release(); // reopen for the next record
@@ -111,7 +173,7 @@ export class RecordWriter {
     }
     const written = (this.queue ?? Promise.resolve()).then(async () => {
       try {
-        this.write(this.fd ?? (await this.open()), buf);
+        this.write(this.fd ?? (await this.open()), bufs);
       } catch (err) {
         this.release();
         throw err;
@@ -145,8 +207,15 @@ export class RecordWriter {
     return this.fd;
   }
 
-  private write(fd: number, buf: Buffer): void {
-    for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
+  /** One writev(2) of the whole line in the common case; a short write is finished with plain writes. */
+  private write(fd: number, bufs: Buffer[]): void {
+    let total = 0;
+    for (const b of bufs) total += b.length;
+    const done = writevSync(fd, bufs);
+    if (done < total) {
+      const rest = Buffer.concat(bufs).subarray(done);
+      for (let off = 0; off < rest.length; ) off += writeSync(fd, rest, off, rest.length - off);
+    }
     if (this.idle) this.idle.refresh();
     else this.idle = setTimeout(() => this.release(), IDLE_CLOSE_MS).unref();
   }

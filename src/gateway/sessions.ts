@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { randomToken } from './auth.js';
-import { RecordWriter, type AttemptRecord, type CompletionRecord } from './records.js';
+import { RecordWriter, type AttemptRecord, type CompletionRecord, type RawRecordParts } from './records.js';
 import type { ChatUsage, ProtocolError } from './protocols/types.js';
 
 /** Abort reason of an in-flight completion: what the client should be told, if it is still listening. */
@@ -132,9 +132,9 @@ export class Session {
   }
 
   /** Writes one record and updates counters and usage. */
-  async record(rec: CompletionRecord): Promise<void> {
+  async record(rec: CompletionRecord, raw?: RawRecordParts): Promise<void> {
     for (const a of rec.attempts) this.addUsage(a);
-    await this.writer.append(rec);
+    await this.writer.append(rec, raw);
     this.recordCount++;
     if (rec.status === 'error') this.errorCount++;
   }

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RecordWriter, type CompletionRecord } from '../../../src/gateway/records.js';
+import { RecordWriter, recordJson, type CompletionRecord } from '../../../src/gateway/records.js';
 import { textStream } from '../../helpers/fake-upstream.js';
 import { chatBody, postInit, sseData, setup, type Harness } from './core-setup.js';
 
@@ -45,8 +45,38 @@ describe('records', () => {
     const recs = h.records(s.id);
     expect(recs.map((x) => x.seq)).toEqual([1, 2]);
     expect(recs[0]!.http_status).toBe(400);
-    expect(String(recs[0]!.client_request.body)).toMatch(/^\[not recorded: .*call stack/);
+    // the body went into the record as the client sent it: all 100,000 levels
+    let depth = 0;
+    for (let v: unknown = recs[0]!.client_request.body; Array.isArray(v); v = v[0]) depth++;
+    expect(depth).toBe(100_000);
     expect(recs[1]!.status).toBe('ok');
+  });
+
+  it('serialises a record whose raw parts cannot be spliced (not parsed, or on several lines) the slow way', () => {
+    const deep: unknown[] = [];
+    let v = deep;
+    for (let i = 0; i < 100_000; i++) v = (v[0] = []) as unknown[];
+    const rec = { ...record(1), client_request: { ...record(1).client_request, body: deep } };
+    expect(String((JSON.parse(recordJson(rec)) as CompletionRecord).client_request.body)).toMatch(/^\[not recorded: .*call stack/);
+    expect(String((JSON.parse(recordJson(rec, { clientBody: '[\n]' })) as CompletionRecord).client_request.body)).toMatch(/^\[not recorded/);
+  });
+
+  it('splices the raw client body and upstream request into the line, which parses to the same record', () => {
+    const body = { model: 'm', messages: [{ role: 'user', content: 'a "quoted" \u2028 line\\n with \u0000 and é' }], n: 1.5e300 };
+    const upstream = { ...body, model: 'up', stream: true };
+    const rec: CompletionRecord = { ...record(7), client_request: { ...record(7).client_request, body }, upstream_request: upstream };
+    const bodyText = ` ${JSON.stringify(body)}\t`; // whitespace around the value is still one JSON text
+    const line = recordJson(rec, { clientBody: bodyText, upstreamRequest: JSON.stringify(upstream) });
+    expect(line).toContain(bodyText);
+    expect(line).not.toMatch(/[\n\r]/);
+    expect(JSON.parse(line)).toEqual(JSON.parse(JSON.stringify(rec)));
+    // a pretty-printed body (raw line breaks) is serialised instead, so that the record stays one line
+    const pretty = recordJson(rec, { clientBody: JSON.stringify(body, null, 2) });
+    expect(pretty).not.toMatch(/[\n\r]/);
+    expect(JSON.parse(pretty)).toEqual(JSON.parse(JSON.stringify(rec)));
+    // a client that sends the placeholder text itself gets it recorded verbatim
+    const sneaky = { ...rec, client_request: { ...rec.client_request, body: { x: '\u0000swebench-body-0000' } } };
+    expect(JSON.parse(recordJson(sneaky, { clientBody: JSON.stringify(sneaky.client_request.body) }))).toEqual(JSON.parse(JSON.stringify(sneaky)));
   });
 
   it('appends through one writer across close() and reports write failures', async () => {
