@@ -1,7 +1,7 @@
 // The per-session record log: one JSON line per client completion request, appended with a single write
 // as the request finishes (crash-safe, nothing kept in memory), secrets redacted before the write.
 import { randomBytes } from 'node:crypto';
-import { close, open, writeSync, writevSync } from 'node:fs';
+import { close, open, write, writeSync, writev, writevSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { redact } from '../logger.js';
@@ -130,6 +130,13 @@ function serialise(record: CompletionRecord): string {
 
 const NEWLINE = Buffer.from('\n');
 
+/**
+ * Records up to this size are written synchronously; bigger ones (agent conversations of tens of KiB, twice per
+ * record) from the thread pool, in order: a big write can wait for page-cache writeback and would hold every
+ * stream of the gateway meanwhile.
+ */
+const SYNC_WRITE_MAX = 64 * 1024;
+
 /** How long a writer keeps its file open after the last record (a later record opens it again). */
 const IDLE_CLOSE_MS = 5000;
 
@@ -139,8 +146,8 @@ const IDLE_CLOSE_MS = 5000;
  * beats an asynchronous write, whose thread-pool round trip costs several futex wake-ups and context switches
  * per completion, and it means a record is in the kernel before the client sees the end of its completion.
  * Creating the directory and opening the file (slow on some file systems) stay off the event loop; records
- * that arrive meanwhile queue behind the open, in order. The trade-off: a stalled disk would block the event
- * loop for one write.
+ * that arrive meanwhile queue behind the open, in order. Records over SYNC_WRITE_MAX go through the thread pool
+ * (queued the same way), so that a disk under writeback pressure holds the event loop for small writes only.
  */
 export class RecordWriter {
   private fd: number | undefined;
@@ -162,7 +169,10 @@ export class RecordWriter {
     } catch (err) {
       return Promise.reject(err as Error);
     }
-    if (this.fd !== undefined && this.queue === undefined) {
+    let size = 0;
+    for (const b of bufs) size += b.length;
+    const sync = size <= SYNC_WRITE_MAX;
+    if (sync && this.fd !== undefined && this.queue === undefined) {
       try {
         this.write(this.fd, bufs);
         return Promise.resolve();
@@ -173,7 +183,9 @@ export class RecordWriter {
     }
     const written = (this.queue ?? Promise.resolve()).then(async () => {
       try {
-        this.write(this.fd ?? (await this.open()), bufs);
+        const fd = this.fd ?? (await this.open());
+        if (sync) this.write(fd, bufs);
+        else await this.writeFromPool(fd, bufs, size);
       } catch (err) {
         this.release();
         throw err;
@@ -216,6 +228,24 @@ export class RecordWriter {
       const rest = Buffer.concat(bufs).subarray(done);
       for (let off = 0; off < rest.length; ) off += writeSync(fd, rest, off, rest.length - off);
     }
+    this.touch();
+  }
+
+  /** The same write from the thread pool, for a record too big to write on the event loop. */
+  private async writeFromPool(fd: number, bufs: Buffer[], size: number): Promise<void> {
+    this.touch();
+    const done = await new Promise<number>((resolve, reject) => writev(fd, bufs, (err, n) => (err ? reject(err) : resolve(n))));
+    if (done < size) {
+      const rest = Buffer.concat(bufs).subarray(done);
+      for (let off = 0; off < rest.length; ) {
+        off += await new Promise<number>((resolve, reject) => write(fd, rest, off, rest.length - off, null, (err, n) => (err ? reject(err) : resolve(n))));
+      }
+    }
+    this.touch();
+  }
+
+  /** Keeps the file open for another IDLE_CLOSE_MS. */
+  private touch(): void {
     if (this.idle) this.idle.refresh();
     else this.idle = setTimeout(() => this.release(), IDLE_CLOSE_MS).unref();
   }

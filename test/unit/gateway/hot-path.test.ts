@@ -90,6 +90,16 @@ describe('records', () => {
       await w.close();
       const lines = readFileSync(path.join(dir, 'a', 'records.jsonl'), 'utf8').split('\n').filter(Boolean);
       expect(lines.map((l) => (JSON.parse(l) as CompletionRecord).seq)).toEqual([1, 2, 3]);
+      // a record over 64 KiB is written from the thread pool, still in order with the small ones around it
+      const big = { ...record(4), client_request: { ...record(4).client_request, body: { text: 'x'.repeat(200_000) } } };
+      const appended = [w.append(big, { clientBody: JSON.stringify(big.client_request.body) }), w.append(record(5)), w.append(big), w.append(record(6))];
+      await Promise.all(appended);
+      await w.close();
+      const after = readFileSync(path.join(dir, 'a', 'records.jsonl'), 'utf8').split('\n').filter(Boolean);
+      const recs = after.map((l) => JSON.parse(l) as CompletionRecord);
+      expect(recs.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 4, 6]);
+      expect((recs[3]!.client_request.body as { text: string }).text).toHaveLength(200_000);
+      expect(recs[5]).toEqual(recs[3]);
       const broken = new RecordWriter(dir); // a directory: open() fails
       await expect(broken.append(record(1))).rejects.toThrow(/EISDIR/);
     } finally {
