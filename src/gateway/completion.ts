@@ -8,7 +8,7 @@ import { scrubHeaders } from './auth.js';
 import { BodyError, readBody } from './http-io.js';
 import { backoffMs, type RetryPolicy } from './options.js';
 import { ProtocolRequestError, type AssembledCompletion, type ChatChunk, type Protocol, type ProtocolError, type RecordKind, type TranslateContext } from './protocols/types.js';
-import type { AttemptRecord, CompletionRecord, RawRecordParts } from './records.js';
+import { isOneLine, type AttemptRecord, type CompletionRecord, type RawRecordParts } from './records.js';
 import type { Sealer } from './seal.js';
 import { AbortReason, type Session } from './sessions.js';
 import { JsonSink, StreamSink, type Sink } from './sinks.js';
@@ -78,10 +78,11 @@ export async function serveCompletion(
   try {
     const body = await parseBody(req, deps.maxBodyBytes, rec, raw);
     rec.kind = safeKind(protocol, body, req.headers);
-    const upstreamReq = prepareUpstreamRequest(translate(protocol, body, ctx), deps);
-    rec.upstream_request = upstreamReq;
-    raw.upstreamRequest = JSON.stringify(upstreamReq);
-    sink = protocol.isStream(body) ? new StreamSink(res, protocol, body, ctx) : new JsonSink(res, protocol, body, ctx);
+    raw.upstreamRequest = JSON.stringify(prepareUpstreamRequest(translate(protocol, body, ctx), deps));
+    // From here on only JSON texts and the protocol's reply part of the body are kept: the parsed request (the
+    // whole conversation) can be collected before the first upstream byte arrives.
+    const replyBody = protocol.replyBody ? protocol.replyBody(body) : body;
+    sink = protocol.isStream(body) ? new StreamSink(res, protocol, replyBody, ctx) : new JsonSink(res, protocol, replyBody, ctx);
     const outcome = await runAttempts(deps, session, raw.upstreamRequest, sink, signal, rec, started);
     rec.response = outcome.assembled ?? null;
     if (outcome.error) {
@@ -124,8 +125,9 @@ async function parseBody(req: IncomingMessage, limit: number, rec: CompletionRec
   }
   try {
     const body: unknown = JSON.parse(text);
-    rec.client_request.body = body;
     raw.clientBody = text;
+    // the record gets `text`; the parsed value only when the text cannot go into a JSONL line as it is
+    if (!isOneLine(text)) rec.client_request.body = body;
     return body;
   } catch (err) {
     rec.client_request.body_text = text.slice(0, 65536);

@@ -49,7 +49,9 @@ export interface CompletionRecord {
 /**
  * JSON texts already in hand for the two big parts of a record: the client body as it arrived (it parsed as
  * JSON) and the upstream request as sent. Spliced into the line instead of serialising those values again,
- * which on agent-sized requests (tens to hundreds of KiB, twice per record) was most of a record's cost.
+ * which on agent-sized requests (tens to hundreds of KiB, twice per record) was most of a record's cost. A
+ * raw part, when on one line, stands for `client_request.body` / `upstream_request` whatever those hold (the
+ * gateway then does not keep the parsed values around).
  */
 export interface RawRecordParts {
   clientBody?: string;
@@ -63,7 +65,7 @@ const BODY_MARK = `\u0000swebench-body-${NONCE}`;
 const UPSTREAM_MARK = `\u0000swebench-upstream-${NONCE}`;
 
 /** True when `text` can go into a JSONL line as it is: one line (a JSON text's only raw line breaks are whitespace). */
-function oneLine(text: string | undefined): text is string {
+export function isOneLine(text: string | undefined): text is string {
   return text !== undefined && !text.includes('\n') && !text.includes('\r');
 }
 
@@ -74,8 +76,8 @@ function oneLine(text: string | undefined): text is string {
  * otherwise lose the whole record: such a part is replaced by a note and the record is kept.
  */
 export function recordPieces(record: CompletionRecord, raw: RawRecordParts = {}): string[] {
-  const rawBody = record.client_request.body !== undefined && oneLine(raw.clientBody) ? raw.clientBody : undefined;
-  const rawUpstream = record.upstream_request !== null && oneLine(raw.upstreamRequest) ? raw.upstreamRequest : undefined;
+  const rawBody = isOneLine(raw.clientBody) ? raw.clientBody : undefined;
+  const rawUpstream = isOneLine(raw.upstreamRequest) ? raw.upstreamRequest : undefined;
   if (rawBody === undefined && rawUpstream === undefined) return [serialise(record)];
   const shell: CompletionRecord = {
     ...record,

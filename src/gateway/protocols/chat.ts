@@ -162,6 +162,12 @@ export const chatProtocol: Protocol = {
     return KIND_MARKERS.find((k) => k.re.test(haystack))?.kind ?? 'turn';
   },
 
+  replyBody(body: unknown): unknown {
+    if (!isObj(body)) return body;
+    // what clientModel() and wants() read
+    return { model: body.model, stream_options: body.stream_options, return_token_ids: body.return_token_ids, logprobs: body.logprobs };
+  },
+
   createStream(body: unknown, ctx: TranslateContext): StreamTranslator {
     return new ChatStream(body, ctx);
   },

@@ -140,6 +140,11 @@ export interface Protocol {
   isStream(body: unknown): boolean;
   /** What the request is for (compaction, title, …) from its body and headers. */
   kind(body: unknown, headers: Record<string, string | string[] | undefined>): RecordKind;
+  /**
+   * The part of the client body that `createStream` and `toResponse` read, kept for the whole completion in
+   * place of the body (whose messages can be hundreds of KiB). Without it the whole body is kept.
+   */
+  replyBody?(body: unknown): unknown;
   createStream(body: unknown, ctx: TranslateContext): StreamTranslator;
   /** Non-streaming response body. */
   toResponse(assembled: AssembledCompletion, body: unknown, ctx: TranslateContext): unknown;
