@@ -25,7 +25,7 @@
 // `--records-dir DIR` keeps the swebench gateway's records there (timings.ttft_ms is the gateway's own view).
 // `--body-kb N` sends an agent-like conversation of ~N KiB per request instead of one short user message (the
 // gateway parses, translates, re-serialises and records every request body; the upstream parses it too).
-// `--repeat K` runs every cell K times, the modes alternating, and reports medians (the added latency is the median
+// `--repeat K` runs every cell K times, the modes alternating (in a rotated order each time), and reports medians (the added latency is the median
 // of the differences with the direct run of the same repetition): a 2-core host is noisy.
 // `floor` adds a do-nothing streaming proxy (bench/lib/min-proxy-runner.mjs): the least any Node proxy costs.
 // `--cpu-prof <dir>` writes <dir>/<mode>.cpuprofile per proxy process.
@@ -101,7 +101,8 @@ const cleanup = () => Promise.allSettled(children.map((c) => c.stop()));
 process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
 
 try {
-  const upstream = await startChild(path.join(here, 'lib', 'fast-upstream.mjs'), { args: ['--chunks', values.chunks] });
+  // --expose-gc: the load side collects its garbage before every cell, so that no cell pays for the one before
+  const upstream = await startChild(path.join(here, 'lib', 'fast-upstream.mjs'), { args: ['--chunks', values.chunks], execArgv: ['--expose-gc'] });
   children.push(upstream);
   const upstreamUrl = upstream.info.url;
   const json = { 'content-type': 'application/json' };
@@ -125,7 +126,7 @@ try {
   if (baseline) children.push(baseline);
   const floor = wanted.has('floor') ? await startChild(path.join(here, 'lib', 'min-proxy-runner.mjs'), { args: ['--upstream', upstreamUrl], execArgv: profArgs('floor') }) : undefined;
   if (floor) children.push(floor);
-  const client = await startChild(path.join(here, 'lib', 'load-client.mjs'));
+  const client = await startChild(path.join(here, 'lib', 'load-client.mjs'), { execArgv: ['--expose-gc'] });
   children.push(client);
 
   let portkey;
@@ -182,10 +183,13 @@ try {
     await upstream.call('delay', { ms: SCENARIOS[scenario] });
     for (const n of sessionCounts) {
       // repetitions alternate the modes, so that a noisy moment of the host hits every mode alike
-      for (let rep = 1; rep <= repeat; rep++) for (const [mode, m] of Object.entries(modes)) {
+      // repetition k starts the rotation of the modes at mode k, so that no mode always runs right after another
+      const all = Object.entries(modes);
+      for (let rep = 1; rep <= repeat; rep++) for (const [mode, m] of all.slice((rep - 1) % all.length).concat(all.slice(0, (rep - 1) % all.length))) {
         const targets = await m.targets(n);
         const sampler = m.pid ? rssSampler(m.pid) : undefined;
         const procs = { upstream: upstream.pid, proxy: m.pid, client: client.pid };
+        await upstream.call('gc');
         const cpu0 = await cpuOf(procs);
         const r = await client.call('run', { targets, durationMs, warmupMs, model: upstream.info.model, bodyKb, ...LOAD_SHAPE[scenario] });
         const cpu1 = await cpuOf(procs);

@@ -85,6 +85,8 @@ server.listen(0, '127.0.0.1', () => {
   const { port } = server.address();
   const commands = {
     served: () => served,
+    // with --expose-gc: collect now (between two measured cells)
+    gc: () => Boolean(globalThis.gc?.()),
     delay: ({ ms }) => {
       delayMs = ms;
       return delayMs;

@@ -71,6 +71,7 @@ function completion(pool, target, body) {
  * [warmup end, deadline] count for throughput, and those that also started after warm-up give TTFT samples.
  */
 async function run({ targets, durationMs, warmupMs, maxPerSession = 1_000_000, model = 'bench-model', staggerMs = 0, thinkMs = 0, seed = 1, bodyKb = 0 }) {
+  globalThis.gc?.(); // with --expose-gc: the previous run's garbage is not collected during this one
   const body = JSON.stringify({
     model,
     messages: conversation(bodyKb),
