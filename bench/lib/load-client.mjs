@@ -4,19 +4,8 @@
 // It parses nothing but that one pattern, so that its own CPU cost stays small and equal for every target.
 import { Pool } from 'undici';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { seededRandom } from '../../dist/report/stats.js';
 import { serveParent } from './child.mjs';
-
-/** Small seeded PRNG (mulberry32): session k gets the same think times whatever the target. */
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * The messages of a request: one short user turn, or (bodyKb > 0) an agent conversation of about that many KiB:
@@ -95,7 +84,7 @@ async function run({ targets, durationMs, warmupMs, maxPerSession = 1_000_000, m
   let firstError;
   const session = async (t, k) => {
     const pool = pools.get(t.origin);
-    const random = mulberry32(seed * 100_003 + k);
+    const random = seededRandom(seed * 100_003 + k); // session k: the same think times whatever the target
     // session k starts k/N of the way into the stagger window, so that sessions do not arrive in lockstep
     if (staggerMs > 0) await sleep((k / targets.length) * staggerMs);
     for (let i = 0; i < maxPerSession && performance.now() < deadline; i++) {
