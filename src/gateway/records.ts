@@ -84,8 +84,8 @@ export function recordPieces(record: CompletionRecord, raw: RawRecordParts = {})
     client_request: rawBody === undefined ? record.client_request : { ...record.client_request, body: BODY_MARK },
     upstream_request: rawUpstream === undefined ? record.upstream_request : UPSTREAM_MARK,
   };
-  // Each rendered placeholder occurs once, the client body's first (only headers, which cannot hold NUL, come
-  // before it), so the line is cut at the first occurrence of each, in order.
+  // Each rendered placeholder occurs exactly once (no text from outside can hold the nonce), the client body's
+  // first, so the line is cut at the first occurrence of each, in order.
   const pieces: string[] = [];
   let rest = serialise(shell);
   for (const [mark, text] of [
