@@ -176,7 +176,7 @@ export class RecordWriter {
     const sync = size <= SYNC_WRITE_MAX;
     if (sync && this.fd !== undefined && this.queue === undefined) {
       try {
-        this.write(this.fd, bufs);
+        this.write(this.fd, bufs, size);
         return Promise.resolve();
       } catch (err) {
         this.release(); // reopen for the next record
@@ -186,7 +186,7 @@ export class RecordWriter {
     const written = (this.queue ?? Promise.resolve()).then(async () => {
       try {
         const fd = this.fd ?? (await this.open());
-        if (sync) this.write(fd, bufs);
+        if (sync) this.write(fd, bufs, size);
         else await this.writeFromPool(fd, bufs, size);
       } catch (err) {
         this.release();
@@ -222,11 +222,9 @@ export class RecordWriter {
   }
 
   /** One writev(2) of the whole line in the common case; a short write is finished with plain writes. */
-  private write(fd: number, bufs: Buffer[]): void {
-    let total = 0;
-    for (const b of bufs) total += b.length;
+  private write(fd: number, bufs: Buffer[], size: number): void {
     const done = writevSync(fd, bufs);
-    if (done < total) {
+    if (done < size) {
       const rest = Buffer.concat(bufs).subarray(done);
       for (let off = 0; off < rest.length; ) off += writeSync(fd, rest, off, rest.length - off);
     }
