@@ -2,6 +2,15 @@
 // that each one's CPU is its own. A tiny request/reply protocol over the IPC channel drives them.
 import { fork } from 'node:child_process';
 
+/** Ends a running child process: SIGTERM, then SIGKILL after 5 s; resolves once it has exited. */
+export async function terminate(proc) {
+  const gone = new Promise((resolve) => proc.once('exit', resolve));
+  proc.kill('SIGTERM');
+  const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+  await gone;
+  clearTimeout(timer);
+}
+
 /**
  * Forks `script` and resolves once it reports `{type: 'ready', ...info}`. `call(cmd, args)` sends a command
  * and resolves with the child's reply; `stop()` ends it (SIGTERM, then SIGKILL after 5 s).
@@ -59,14 +68,7 @@ export async function startChild(script, { args = [], execArgv = [], env, readyT
         proc.send({ type: 'call', id, cmd, payload });
       });
     },
-    async stop() {
-      if (exited) return;
-      const gone = new Promise((resolve) => proc.once('exit', resolve));
-      proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-      await gone;
-      clearTimeout(timer);
-    },
+    stop: () => (exited ? Promise.resolve() : terminate(proc)),
   };
 }
 

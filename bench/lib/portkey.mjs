@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { terminate } from './child.mjs';
 
 export const PORTKEY_PACKAGE = '@portkey-ai/gateway@1.15.2';
 
@@ -59,14 +60,7 @@ export async function startPortkey(script) {
   let exited = false;
   proc.on('exit', () => (exited = true));
   const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    if (exited) return;
-    const gone = new Promise((resolve) => proc.once('exit', resolve));
-    proc.kill('SIGTERM');
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-    await gone;
-    clearTimeout(timer);
-  };
+  const stop = () => (exited ? Promise.resolve() : terminate(proc));
   for (let i = 0; i < 150; i++) {
     if (exited) throw new Error(`portkey exited during start-up: ${stderr.trim().slice(0, 500)}`);
     try {

@@ -8,13 +8,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadTasks } from '../../src/dataset/index.js';
 import type { Task } from '../../src/dataset/types.js';
 import { startGateway, type GatewayHandle } from '../../src/gateway/start.js';
 import { startModelServer, type ModelServer } from '../../src/gateway/models/index.js';
 import { BUNDLE_MOUNT, HARNESSES, type Harness } from '../../src/harness/index.js';
 import { createDockerRuntime, type ExecResult } from '../../src/runtime/index.js';
-import { ensureBundles, HOME, MAX_OUTPUT_TOKENS, runHarnessSession, type HarnessSessionOptions, type HarnessSessionRun } from './harness-session.js';
+import { ensureBundles, loadFixtureTask, HOME, MAX_OUTPUT_TOKENS, runHarnessSession, type HarnessSessionOptions, type HarnessSessionRun } from './harness-session.js';
 
 const fixturesDir = inject('fixturesDir');
 const TASK_ID = 'fixtures__calc-1';
@@ -38,9 +37,9 @@ describe.skipIf(!fixturesDir)('claude-code and qwen-code presets against the ora
   let recordsDir: string;
 
   beforeAll(async () => {
-    const tasks = await loadTasks(path.join(fixturesDir!, 'tasks.jsonl'));
-    task = tasks.find((t) => t.instance_id === TASK_ID)!;
-    expect(task, `${TASK_ID} in the fixtures`).toBeDefined();
+    const fixtures = await loadFixtureTask(fixturesDir!, TASK_ID);
+    const tasks = fixtures.tasks;
+    task = fixtures.task;
     Object.assign(bundles, await ensureBundles(NAMES.map((n) => HARNESSES[n])));
     const oracle = await startModelServer({ policy: 'oracle', tasks });
     // the oracle again, answering vLLM's context-length 400 to any request longer than 2,000 characters

@@ -7,13 +7,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadTasks } from '../../src/dataset/index.js';
 import type { Task } from '../../src/dataset/types.js';
 import { startGateway, type GatewayHandle } from '../../src/gateway/start.js';
 import { startModelServer, type ModelServer } from '../../src/gateway/models/index.js';
 import { HARNESSES, type Harness } from '../../src/harness/index.js';
 import { createDockerRuntime } from '../../src/runtime/index.js';
-import { ensureBundles, runHarnessSession, type HarnessSessionOptions, type HarnessSessionRun } from './harness-session.js';
+import { ensureBundles, loadFixtureTask, runHarnessSession, type HarnessSessionOptions, type HarnessSessionRun } from './harness-session.js';
 
 const fixturesDir = inject('fixturesDir');
 const TASK_ID = 'fixtures__calc-1';
@@ -27,9 +26,9 @@ describe.skipIf(!fixturesDir)('opencode and codex presets against the oracle (re
   let recordsDir: string;
 
   beforeAll(async () => {
-    const tasks = await loadTasks(path.join(fixturesDir!, 'tasks.jsonl'));
-    task = tasks.find((t) => t.instance_id === TASK_ID)!;
-    expect(task, `${TASK_ID} in the fixtures`).toBeDefined();
+    const fixtures = await loadFixtureTask(fixturesDir!, TASK_ID);
+    const tasks = fixtures.tasks;
+    task = fixtures.task;
     Object.assign(bundles, await ensureBundles([HARNESSES.opencode, HARNESSES.codex]));
     model = await startModelServer({ policy: 'oracle', tasks });
     recordsDir = mkdtempSync(path.join(os.tmpdir(), 'swebench-harness-test-'));

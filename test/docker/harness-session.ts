@@ -2,8 +2,9 @@
 // bundle mounted read-only and host networking, the preset's launch files, the CLI run against a gateway
 // session, then the diff in /testbed and the session's records. The container is always removed.
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { expect } from 'vitest';
-import { imageForTask } from '../../src/dataset/index.js';
+import { imageForTask, loadTasks } from '../../src/dataset/index.js';
 import type { Task } from '../../src/dataset/types.js';
 import type { CompletionRecord } from '../../src/gateway/records.js';
 import type { GatewayHandle } from '../../src/gateway/start.js';
@@ -34,6 +35,14 @@ export interface HarnessSessionRun {
   setupMs: number;
   /** Milliseconds from the launch of the CLI to its first recorded request (undefined without records). */
   firstRequestMs: number | undefined;
+}
+
+/** The fixture tasks and the one named `id` among them (the tests fail when it is missing). */
+export async function loadFixtureTask(fixturesDir: string, id: string): Promise<{ tasks: Task[]; task: Task }> {
+  const tasks = await loadTasks(path.join(fixturesDir, 'tasks.jsonl'));
+  const task = tasks.find((t) => t.instance_id === id);
+  expect(task, `${id} in the fixtures`).toBeDefined();
+  return { tasks, task: task! };
 }
 
 /** Installs (or reuses from the cache) each harness's bundle; returns name → host directory. */
