@@ -32,12 +32,9 @@ describe('registry', () => {
     for (const n of HARNESS_NAMES) expect(HARNESSES[n].name).toBe(n);
     expect(getHarness('codex')).toBe(HARNESSES.codex);
     expect(() => getHarness('claude')).toThrow(ConfigError);
-    try {
-      getHarness('nope');
-    } catch (err) {
-      expect((err as ConfigError).message).toBe('--harness: unknown harness "nope"');
-      expect((err as ConfigError).hint).toContain('opencode, codex');
-    }
+    expect(() => getHarness('nope')).toThrow(
+      expect.objectContaining({ message: '--harness: unknown harness "nope"', hint: expect.stringContaining('opencode, codex') }),
+    );
     expect(() => getHarness('toString')).toThrow(ConfigError);
   });
 
