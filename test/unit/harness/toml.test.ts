@@ -4,12 +4,14 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { toToml } from '../../../src/harness/toml.js';
 
-function pythonTomlParse(text: string): unknown | undefined {
+/** Parses TOML with python3's tomllib (3.11+). A missing python3 fails the test: the round trip is the only check
+ * of "valid TOML" that is not this emitter's own opinion, so it must not pass quietly without its parser. */
+function pythonTomlParse(text: string): unknown {
   try {
     const out = execFileSync('python3', ['-c', 'import sys, json, tomllib; print(json.dumps(tomllib.loads(sys.stdin.read())))'], { input: text });
     return JSON.parse(out.toString());
   } catch (err) {
-    if ((err as { code?: string }).code === 'ENOENT') return undefined;
+    if ((err as { code?: string }).code === 'ENOENT') throw new Error('python3 not found: the TOML round trip needs python3 ≥ 3.11 (tomllib) on PATH');
     throw err;
   }
 }
@@ -64,11 +66,6 @@ describe('toToml', () => {
       model_providers: { gw: { name: 'swebench gateway', base_url: 'http://127.0.0.1:5/s/x/v1', request_max_retries: 1 } },
       weird: { 'key with "quotes"': 'line1\nline2\u0001', list: ['a', 2, true] },
     };
-    const parsed = pythonTomlParse(toToml(doc));
-    if (parsed === undefined) {
-      console.warn('python3 not found: the TOML round trip is SKIPPED');
-      return;
-    }
-    expect(parsed).toEqual(doc);
+    expect(pythonTomlParse(toToml(doc))).toEqual(doc);
   });
 });
