@@ -7,7 +7,7 @@ export const EXIT_CODES = {
   internal: 1,
   /** Bad input: a flag, a config file, a dataset row, a predictions file. */
   config: 2,
-  /** No Docker engine reachable, or an image missing. */
+  /** No Docker engine reachable, an image missing, or a container operation (exec, file copy, patch extraction) failed. */
   docker: 3,
   /** The gateway or an upstream model server failed in a way that stops the whole command. */
   gateway: 4,
@@ -15,6 +15,8 @@ export const EXIT_CODES = {
   failUnder: 5,
   /** `--max-infra-errors` was exceeded. */
   infraErrors: 6,
+  /** A registry or download host (HuggingFace, npm) could not be reached or failed (DNS, refused, timeout, 5xx). */
+  network: 7,
   /** Cancelled by the user (Ctrl-C). */
   cancelled: 130,
 } as const;
@@ -76,6 +78,13 @@ export class ImageNotFoundError extends SwebenchError {
 export class GatewayError extends SwebenchError {
   constructor(message: string, opts: { hint?: string; cause?: unknown; code?: string } = {}) {
     super(message, { code: opts.code ?? 'E_GATEWAY', exitCode: EXIT_CODES.gateway, hint: opts.hint, cause: opts.cause });
+  }
+}
+
+/** A registry or download host failed us (unreachable, timed out, 5xx): retry later; the input was fine. */
+export class NetworkError extends SwebenchError {
+  constructor(message: string, opts: { hint?: string; cause?: unknown; code?: string } = {}) {
+    super(message, { code: opts.code ?? 'E_NETWORK', exitCode: EXIT_CODES.network, hint: opts.hint, cause: opts.cause });
   }
 }
 

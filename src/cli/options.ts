@@ -1,5 +1,5 @@
 // Small helpers shared by command files: numeric flag parsing with precise errors, and Ctrl-C → AbortSignal.
-import { ConfigError } from '../errors.js';
+import { ConfigError, EXIT_CODES } from '../errors.js';
 import type { Logger } from '../logger.js';
 
 /** Parses an integer flag, failing with the flag name and the accepted range. */
@@ -17,7 +17,7 @@ export function cancelSignalFromSigint(logger: Logger): { signal: AbortSignal; d
   const onSigint = () => {
     if (controller.signal.aborted) {
       logger.error('second interrupt: exiting now');
-      process.exit(130);
+      process.exit(EXIT_CODES.cancelled);
     }
     logger.warn('interrupt: cancelling (press Ctrl-C again to force)');
     controller.abort();

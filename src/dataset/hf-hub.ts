@@ -9,7 +9,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { CancelledError, ConfigError, throwIfAborted } from '../errors.js';
+import { CancelledError, ConfigError, NetworkError, throwIfAborted } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 
 /** The hub every client talks to unless `HF_ENDPOINT` names a mirror. */
@@ -54,6 +54,18 @@ const DOWNLOAD_HINT = 'Check the network and HF_ENDPOINT (and HF_TOKEN for gated
 function downloadError(dataset: string, message: string, cause?: unknown): ConfigError {
   return new ConfigError(message, { source: `HuggingFace dataset ${dataset}`, hint: DOWNLOAD_HINT, code: 'E_DATASET_DOWNLOAD', cause });
 }
+
+/** The hub (or the host it redirects to) failed us: unreachable, cut off, 5xx, rate-limited. Same code, other exit code. */
+function hubDown(dataset: string, message: string, cause?: unknown): NetworkError {
+  return new NetworkError(`HuggingFace dataset ${dataset}: ${message}`, {
+    hint: 'The HuggingFace hub (or HF_ENDPOINT) did not answer properly: retry later, or pass a local .parquet/.jsonl file with --dataset.',
+    code: 'E_DATASET_DOWNLOAD',
+    cause,
+  });
+}
+
+/** 5xx and 429 are the server's trouble (an outage, a rate limit), not a bad dataset name. */
+const serverSide = (status: number): boolean => status >= 500 || status === 429;
 
 /** Returns the local Parquet files of `dataset`'s split, downloading them on first use and reusing the cache afterwards. */
 export async function downloadHfSplit(dataset: string, opts: HfDownloadOptions): Promise<string[]> {
@@ -121,6 +133,7 @@ async function fetchListing(http: HttpContext): Promise<z.infer<typeof listingSc
   }
   if (!res.ok) {
     await res.body?.cancel();
+    if (serverSide(res.status)) throw hubDown(http.dataset, `listing ${url} failed with HTTP ${res.status}`);
     const gated = res.status === 401 || res.status === 403 ? ' (gated or private: set HF_TOKEN)' : '';
     throw downloadError(http.dataset, `listing ${url} failed with HTTP ${res.status}${gated}`);
   }
@@ -156,7 +169,7 @@ async function fetchFollowing(url: string, http: HttpContext): Promise<Response>
     } catch (err) {
       if (http.signal?.aborted) throw new CancelledError();
       const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
-      throw downloadError(http.dataset, `could not reach ${current} (${cause})`, err);
+      throw hubDown(http.dataset, `could not reach ${current} (${cause})`, err);
     }
     const location = res.headers.get('location');
     if (res.status >= 300 && res.status < 400 && location) {
@@ -179,6 +192,7 @@ async function downloadFile(
   const res = await fetchFollowing(url, http);
   if (!res.ok || !res.body) {
     await res.body?.cancel();
+    if (serverSide(res.status)) throw hubDown(http.dataset, `downloading ${url} failed with HTTP ${res.status}`);
     throw downloadError(http.dataset, `downloading ${url} failed with HTTP ${res.status}`);
   }
   const length = Number(res.headers.get('content-length'));
@@ -195,6 +209,7 @@ async function downloadFile(
     }
     await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
     if (total !== undefined && bytes !== total) throw new Error(`received ${bytes} of ${total} bytes`);
+    // Proxies and rate limiters answer 200 with an HTML page: the host's trouble, like a cut-off body.
     if (!(await hasParquetMagic(tmp))) throw new Error('the response is not a Parquet file');
     await rename(tmp, dest);
     return bytes;
@@ -202,8 +217,12 @@ async function downloadFile(
     out.destroy();
     await rm(tmp, { force: true });
     if (http.signal?.aborted) throw new CancelledError();
-    if (err instanceof ConfigError) throw err;
-    throw downloadError(http.dataset, `downloading ${url} failed (${(err as Error).message})`, err);
+    if (err instanceof ConfigError || err instanceof NetworkError) throw err;
+    const message = `downloading ${url} failed (${(err as Error).message})`;
+    // the cache file could not be written (a full disk, no permission): ours to fix, not the hub's
+    if (typeof (err as NodeJS.ErrnoException).syscall === 'string') throw downloadError(http.dataset, message, err);
+    // a body cut short, a reset mid-stream, an HTML page instead of Parquet: the host failed, the input was fine
+    throw hubDown(http.dataset, message, err);
   }
 }
 

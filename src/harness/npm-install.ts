@@ -1,12 +1,13 @@
 // `npm install --prefix <dir>` with progress lines on the logger, cancellation through the AbortSignal, and npm's
-// failures turned into errors that say what to do (an unknown version is bad input, anything else an install error).
+// failures turned into errors that say what to do (an unknown version is bad input, an unreachable or failing
+// registry a network error, anything else an install error).
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
-import { CancelledError, ConfigError, EXIT_CODES, SwebenchError } from '../errors.js';
+import { CancelledError, ConfigError, EXIT_CODES, NetworkError, SwebenchError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 
-/** npm failed for a reason other than a bad package spec (network, disk, registry). */
+/** npm failed for a reason other than a bad package spec or the network (a full disk, a broken package). */
 export class HarnessInstallError extends SwebenchError {
   constructor(message: string, opts: { hint?: string; cause?: unknown } = {}) {
     super(message, { code: 'E_HARNESS_INSTALL', exitCode: EXIT_CODES.internal, hint: opts.hint, cause: opts.cause });
@@ -24,6 +25,12 @@ export interface NpmInstallOptions {
   /** How often a "still installing" line is logged. @default 15000 */
   tickMs?: number;
 }
+
+/**
+ * npm's error codes for a registry it could not reach or that failed (`npm error code E503`, `… ECONNREFUSED`):
+ * the registry's trouble, not the input's. `npm ERR!` is how npm < 10 spelled it.
+ */
+const REGISTRY_DOWN = /^npm (?:error|ERR!) code (E5\d\d|E429|ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ESOCKETTIMEDOUT|ENETUNREACH|EHOSTUNREACH|ERR_SOCKET_TIMEOUT)\b/m;
 
 /** Lines of npm output worth showing at info level: the tarball downloads (the slow part). */
 const TARBALL_FETCH = /^npm http fetch GET (\d+) (\S+\.tgz) (\d+)ms/;
@@ -71,7 +78,14 @@ export async function npmInstall(prefix: string, specs: string[], opts: NpmInsta
       hint: `List the published versions with \`npm view ${names} versions\` and pass one with --version.`,
     });
   }
+  const down = REGISTRY_DOWN.exec(output);
+  if (down) {
+    throw new NetworkError(`npm install ${specs.join(' ')} failed: the registry is unreachable or failing (${down[1]}):\n${tail}`, {
+      code: 'E_HARNESS_INSTALL',
+      hint: 'Check that the npm registry is reachable (npm ping; npm_config_registry, proxy settings) and retry.',
+    });
+  }
   throw new HarnessInstallError(`npm install ${specs.join(' ')} failed (exit ${result.exitCode ?? result.signal}):\n${tail}`, {
-    hint: 'Check that the npm registry is reachable (npm ping) and that the cache directory has free space (SWEBENCH_CACHE_DIR).',
+    hint: 'Check that the cache directory has free space (SWEBENCH_CACHE_DIR) and that the npm registry is reachable (npm ping).',
   });
 }

@@ -12,13 +12,13 @@ const DIFF_SCRIPT = [
   'set -e',
   'cd "$1"',
   'git add -A',
-  'git -c core.quotepath=false diff --cached --binary --no-color --no-ext-diff --no-renames "$2" > "$3"',
+  'git -c core.quotepath=false diff --cached --binary --no-color --no-ext-diff --no-renames --end-of-options "$2" > "$3"',
 ].join('\n');
 
-/** The repository could not be diffed (not a git repo any more, unknown base commit, …). */
+/** The repository could not be diffed (not a git repo any more, unknown base commit, …): a sandbox failure, not a bug. */
 export class PatchExtractionError extends SwebenchError {
   constructor(message: string) {
-    super(message, { code: 'E_PATCH', exitCode: EXIT_CODES.internal });
+    super(message, { code: 'E_PATCH', exitCode: EXIT_CODES.docker });
   }
 }
 

@@ -11,10 +11,10 @@ import type { ExecOptions, ExecResult, Sandbox } from './types.js';
 /** Wraps a Docker call so engine failures surface as typed errors (supplied by the runtime). */
 export type Guard = <T>(what: string, fn: () => Promise<T>) => Promise<T>;
 
-/** Thrown by `getFile` when the path does not exist (or is not a regular file) in the container. */
+/** Thrown by `getFile` when the path does not exist (or is not a regular file) in the container: a sandbox failure, not a bug. */
 export class SandboxFileError extends SwebenchError {
   constructor(message: string, readonly containerPath: string) {
-    super(message, { code: 'E_SANDBOX_FILE', exitCode: EXIT_CODES.internal });
+    super(message, { code: 'E_SANDBOX_FILE', exitCode: EXIT_CODES.docker });
   }
 }
 
