@@ -10,8 +10,10 @@ import { REPO_ROOT } from '../../helpers/shared-data.js';
 import { startFakeRegistry, type FakeRegistry } from './fake-registry.js';
 
 const BIN = path.join(REPO_ROOT, 'bin/swebench');
+// The stand-in packages are published for the host's arch, as the opencode preset looks them up (anything but arm64 is x64).
+const ARCH = process.arch === 'arm64' ? 'arm64' : 'x64';
 
-describe.skipIf(process.arch !== 'x64')('swebench harness (built CLI, npm against a registry on 127.0.0.1)', () => {
+describe('swebench harness (built CLI, npm against a registry on 127.0.0.1)', () => {
   let tmp: string;
   let registry: FakeRegistry;
   let env: Record<string, string>;
@@ -23,10 +25,10 @@ describe.skipIf(process.arch !== 'x64')('swebench harness (built CLI, npm agains
       name: 'opencode-ai',
       version,
       files: { 'bin/opencode.exe': { content: 'placeholder' } },
-      optionalDependencies: { 'opencode-linux-x64': version },
+      optionalDependencies: { [`opencode-linux-${ARCH}`]: version },
     });
     const platform = (version: string) => ({
-      name: 'opencode-linux-x64',
+      name: `opencode-linux-${ARCH}`,
       version,
       files: { 'bin/opencode': { content: `#!/bin/sh\necho "opencode ${version} $*"\n`, mode: 0o755 } },
     });
@@ -38,7 +40,7 @@ describe.skipIf(process.arch !== 'x64')('swebench harness (built CLI, npm agains
       {
         name: '@qwen-code/qwen-code',
         version: '0.24.4',
-        files: { 'vendor/ripgrep/x64-linux/rg': { content: '#!/bin/sh\necho ripgrep\n' }, 'vendor/ripgrep/COPYING': { content: 'MIT' } },
+        files: { [`vendor/ripgrep/${ARCH}-linux/rg`]: { content: '#!/bin/sh\necho ripgrep\n' }, 'vendor/ripgrep/COPYING': { content: 'MIT' } },
       },
     ]);
     env = { SWEBENCH_CACHE_DIR: path.join(tmp, 'cache'), npm_config_registry: registry.url, npm_config_cache: path.join(tmp, 'npm-cache') };
