@@ -134,14 +134,21 @@ describe('harness bundles (real npm, registry on 127.0.0.1)', () => {
     expect(existsSync(path.join(root, 'fake/1.1.0'))).toBe(false);
   });
 
-  it('cancellation stops npm and cleans up', async () => {
+  it('cancellation stops npm mid-download and cleans up', async () => {
     const h = fakeHarness({ name: 'slow', package: 'slow-agent' });
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 1500);
-    const started = Date.now();
-    const err = await ensureBundle(h, { root, signal: controller.signal }).catch((e: unknown) => e);
+    let settled = false;
+    const pending = ensureBundle(h, { root, signal: controller.signal })
+      .catch((e: unknown) => e)
+      .finally(() => (settled = true));
+    // cancel while npm waits for the tarball the registry holds back
+    while (!settled && !registry.downloads.get('slow-agent')) await new Promise((r) => setTimeout(r, 20));
+    controller.abort();
+    const err = await pending;
     expect(err).toBeInstanceOf(CancelledError);
-    expect(Date.now() - started).toBeLessThan(8000); // the tarball answer was still 8.5 s away
+    expect(registry.downloads.get('slow-agent')).toBe(1);
+    // had the install waited for npm to finish, the held tarball would have gone out first
+    expect(registry.served.get('slow-agent') ?? 0).toBe(0);
     expect(existsSync(path.join(root, 'slow/1.0.0'))).toBe(false);
   });
 

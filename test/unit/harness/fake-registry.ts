@@ -17,8 +17,10 @@ export interface FakePackage {
 
 export interface FakeRegistry {
   url: string;
-  /** Tarball downloads per package name. */
+  /** Tarball downloads per package name (counted when asked for). */
   downloads: Map<string, number>;
+  /** Tarballs actually sent per package name (a slow one is sent late, or never when the client gave up). */
+  served: Map<string, number>;
   /** Delay tarball answers of this package (to test cancellation). */
   slow: Set<string>;
   close(): Promise<void>;
@@ -28,6 +30,7 @@ export async function startFakeRegistry(dir: string, packages: FakePackage[]): P
   const tarballs = new Map<string, Buffer>();
   const packuments = new Map<string, { name: string; 'dist-tags': Record<string, string>; versions: Record<string, unknown> }>();
   const downloads = new Map<string, number>();
+  const served = new Map<string, number>();
   const slow = new Set<string>();
   const server = http.createServer((req, res) => {
     const url = decodeURIComponent(req.url ?? '/');
@@ -38,7 +41,10 @@ export async function startFakeRegistry(dir: string, packages: FakePackage[]): P
       if (!body) return void res.writeHead(404).end('{}');
       const name = file.replace(/-\d+\.\d+\.\d+\.tgz$/, '').replace(/^(@[^_]+)__/, '$1/');
       downloads.set(name, (downloads.get(name) ?? 0) + 1);
-      const send = () => res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length }).end(body);
+      const send = () => {
+        served.set(name, (served.get(name) ?? 0) + 1);
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length }).end(body);
+      };
       if (slow.has(name)) setTimeout(send, 10_000).unref();
       else send();
       return;
@@ -80,6 +86,7 @@ export async function startFakeRegistry(dir: string, packages: FakePackage[]): P
   return {
     url: `${base}/`,
     downloads,
+    served,
     slow,
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
