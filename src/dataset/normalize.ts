@@ -27,6 +27,8 @@ const optionalText = (v: unknown): unknown => (v === null ? undefined : v instan
 
 const text = z.string();
 const nonEmpty = z.string().min(1);
+// A full SHA-1 and nothing else: base_commit reaches git command lines (the patch extraction, eval.sh).
+const commitSha = z.string().regex(/^[0-9a-fA-F]{40}$/);
 const testList = z.preprocess(parseJsonList, z.array(z.string()));
 const defaultedText = z.preprocess(optionalText, z.string().optional()).transform((s) => s ?? '');
 const maybeText = z.preprocess(optionalText, z.string().optional());
@@ -34,7 +36,7 @@ const maybeText = z.preprocess(optionalText, z.string().optional());
 const taskSchema = z.object({
   instance_id: nonEmpty,
   repo: nonEmpty,
-  base_commit: nonEmpty,
+  base_commit: commitSha,
   patch: text,
   test_patch: text,
   problem_statement: text,
@@ -63,7 +65,7 @@ const OPTIONAL = 'a string or null';
 const EXPECTED: Record<keyof z.input<typeof taskSchema>, string> = {
   instance_id: 'a non-empty string such as "django__django-11099"',
   repo: 'a non-empty string such as "django/django"',
-  base_commit: 'a non-empty commit SHA string',
+  base_commit: 'a full commit SHA (40 hex digits)',
   patch: 'a string (the gold patch)',
   test_patch: 'a string (the test patch)',
   problem_statement: 'a string',

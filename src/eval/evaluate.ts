@@ -15,7 +15,7 @@ import { silentLogger, type Logger } from '../logger.js';
 import type { Runtime } from '../runtime/types.js';
 import type { RepoSpecTable } from './eval-script.js';
 import type { GradingMode, InstanceReport } from './grading.js';
-import type { Prediction } from './predictions.js';
+import { modelDirName, type Prediction } from './predictions.js';
 import { runInstance, type InstanceOutcome } from './run-instance.js';
 import { makeRunSummary, type RunSummary } from './summary.js';
 
@@ -52,7 +52,7 @@ export interface EvaluateResult {
 
 /** Where one instance's artifacts live for a model name (the official harness's layout). */
 export function instanceDirFor(runDir: string, modelName: string, instanceId: string): string {
-  return path.join(runDir, modelName.replaceAll('/', '__'), instanceId);
+  return path.join(runDir, modelDirName(modelName), instanceId);
 }
 
 /** Evaluates every prediction whose instance is in `tasks`; empty patches are never run. */

@@ -12,6 +12,14 @@ export interface Prediction {
   model_patch: string | null;
 }
 
+/**
+ * The directory a model's instances are evaluated in, as the official harness names it: `/` becomes `__`, so
+ * `org/model` and even `/abs/path` stay one directory below the run directory.
+ */
+export function modelDirName(modelNameOrPath: string): string {
+  return modelNameOrPath.replaceAll('/', '__');
+}
+
 /** The pseudo-source that evaluates every task's gold patch, as the official `--predictions_path gold`. */
 export const GOLD = 'gold';
 
@@ -71,6 +79,15 @@ function toPrediction(record: RawRecord, file: string): Prediction {
   const model = value.model_name_or_path;
   if (typeof model !== 'string' || model === '') {
     throw fail(`field "model_name_or_path": expected a non-empty string, got ${describeValue(model)}`);
+  }
+  // What the `/` → `__` mapping leaves able to escape the run directory (`.`, `..`) or break a path (NUL).
+  const dir = modelDirName(model);
+  if (dir === '.' || dir === '..' || dir.includes('\0')) {
+    throw new ConfigError(`field "model_name_or_path": ${JSON.stringify(model)} cannot name the directory its evaluations are written to`, {
+      source: file,
+      path: record.at,
+      hint: 'Use a model name such as "org/model-7b" ("/" becomes "__" in the directory name); "." and ".." are not names.',
+    });
   }
   const patch = value.model_patch;
   if (patch !== null && typeof patch !== 'string') {

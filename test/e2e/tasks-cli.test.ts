@@ -151,7 +151,7 @@ describe('tasks list on bad input', () => {
 
   it('a row without instance_id: exit 2, the line and the field', async () => {
     const file = path.join(tmp, 'no-id.jsonl');
-    writeFileSync(file, JSON.stringify({ repo: 'a/b', base_commit: 'c', patch: '', test_patch: '', problem_statement: '', version: '1.0', FAIL_TO_PASS: '[]', PASS_TO_PASS: '[]' }) + '\n');
+    writeFileSync(file, JSON.stringify({ repo: 'a/b', base_commit: 'c'.repeat(40), patch: '', test_patch: '', problem_statement: '', version: '1.0', FAIL_TO_PASS: '[]', PASS_TO_PASS: '[]' }) + '\n');
     const r = await cli(['tasks', 'list', '--dataset', file]);
     expect(r.exitCode).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe(
