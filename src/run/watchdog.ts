@@ -12,6 +12,22 @@ export interface Watchdog {
   stop(): void;
 }
 
+/** Time as the watchdog sees it: the system clock in production, a hand-driven one in tests. */
+export interface Clock {
+  now(): number;
+  /** Calls `fn` every `ms` until the returned function is called; must not keep the process alive. */
+  every(ms: number, fn: () => void): () => void;
+}
+
+export const SYSTEM_CLOCK: Clock = {
+  now: () => Date.now(),
+  every(ms, fn) {
+    const timer = setInterval(fn, ms);
+    timer.unref();
+    return () => clearInterval(timer);
+  },
+};
+
 export interface WatchdogOptions {
   sessions: GatewaySessions;
   sessionId: string;
@@ -23,17 +39,20 @@ export interface WatchdogOptions {
   onTick?(status: SessionStatus): void;
   /** @default min(1000, idleMs / 4), at least 100 */
   intervalMs?: number;
+  /** @default SYSTEM_CLOCK */
+  clock?: Clock;
 }
 
 /** Starts checking at once; call stop() when the agent has ended. */
 export function startWatchdog(opts: WatchdogOptions): Watchdog {
+  const clock = opts.clock ?? SYSTEM_CLOCK;
   const controller = new AbortController();
   let fired: WatchdogReason | null = null;
-  const startedAt = Date.now();
+  const startedAt = clock.now();
   const fire = (why: WatchdogReason) => {
     if (fired) return;
     fired = why;
-    clearInterval(timer);
+    stopTicking();
     controller.abort(why);
   };
   const check = () => {
@@ -42,17 +61,16 @@ export function startWatchdog(opts: WatchdogOptions): Watchdog {
     opts.onTick?.(st);
     if (st.completions_refused > 0) return fire('cap');
     if (opts.idleMs <= 0) return;
-    const now = Date.now();
+    const now = clock.now();
     // A completion in flight is activity: long generations must not count as idleness.
     const last = st.in_flight > 0 ? now : Math.max(startedAt, opts.lastOutputAt(), Date.parse(st.last_activity) || 0);
     if (now - last > opts.idleMs) fire('idle');
   };
   const interval = opts.intervalMs ?? Math.max(100, Math.min(1000, Math.floor(opts.idleMs / 4) || 1000));
-  const timer = setInterval(check, interval);
-  timer.unref();
+  const stopTicking = clock.every(interval, check);
   return {
     signal: controller.signal,
     reason: () => fired,
-    stop: () => clearInterval(timer),
+    stop: stopTicking,
   };
 }

@@ -1,5 +1,5 @@
 // The pieces of a session that watch the gateway, against a real gateway and the built-in noop model on
-// 127.0.0.1: the watchdog (idle, completion cap), the records digest of a real records.jsonl, and the
+// 127.0.0.1: the watchdog (idle, completion cap; driven by a hand clock, so no sleeps), the records digest of a real records.jsonl, and the
 // built-in model source.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -13,6 +13,7 @@ import { silentLogger } from '../../../src/logger.js';
 import { openModelSource, type ModelSource } from '../../../src/run/model-source.js';
 import { digestRecords, isTextOnly, trajectoryMessages } from '../../../src/run/records-digest.js';
 import { startWatchdog } from '../../../src/run/watchdog.js';
+import { handClock } from '../../helpers/hand-clock.js';
 
 let dir: string;
 let model: ModelSource;
@@ -39,25 +40,36 @@ async function chat(baseUrl: string, token: string): Promise<number> {
   return r.status;
 }
 
-const until = async (cond: () => boolean, ms: number) => {
-  const end = Date.now() + ms;
-  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-};
+/** Waits (for real) until the gateway has finished `count` completions: counted, and no longer in flight. */
+async function settled(sessionId: string, count: number): Promise<void> {
+  const done = () => {
+    const st = gw.sessions.get(sessionId)!;
+    return st.in_flight === 0 && st.record_count === count;
+  };
+  while (!done()) await new Promise((r) => setTimeout(r, 5));
+}
 
-describe('watchdog', () => {
+const lastActivity = (sessionId: string) => Date.parse(gw.sessions.get(sessionId)!.last_activity);
+
+describe('watchdog (hand clock: checks run when the test advances it)', () => {
   it('fires "cap" once the gateway refuses a request at the completion cap', async () => {
     const recordsPath = path.join(dir, 'cap', 'records.jsonl');
     const creds = gw.sessions.create({ sessionId: 'cap-session', maxCompletions: 1, recordsPath });
+    const clock = handClock(Date.now());
     const ticks: number[] = [];
-    const dog = startWatchdog({ sessions: gw.sessions, sessionId: creds.session_id, idleMs: 0, lastOutputAt: () => Date.now(), intervalMs: 20, onTick: (s) => ticks.push(s.record_count) });
+    const dog = startWatchdog({ sessions: gw.sessions, sessionId: creds.session_id, idleMs: 0, lastOutputAt: () => 0, intervalMs: 20, clock, onTick: (s) => ticks.push(s.record_count) });
     try {
       expect(await chat(creds.base_url, creds.token)).toBe(200);
-      await new Promise((r) => setTimeout(r, 100));
+      await settled(creds.session_id, 1);
+      clock.advance(60_000); // idleMs 0: no idle check, however long it is quiet
       expect(dog.signal.aborted).toBe(false);
+      expect(ticks).toHaveLength(3000);
+      expect(ticks.at(-1)).toBe(1);
       expect(await chat(creds.base_url, creds.token)).toBe(400);
-      await until(() => dog.signal.aborted, 2000);
+      expect(dog.signal.aborted).toBe(false); // only a check fires it
+      clock.advance(20);
+      expect(dog.signal.aborted).toBe(true);
       expect(dog.reason()).toBe('cap');
-      expect(ticks).toContain(1);
     } finally {
       dog.stop();
     }
@@ -73,17 +85,19 @@ describe('watchdog', () => {
     expect(messages[0]).toMatchObject({ role: 'user', content: 'fix the bug' });
   });
 
-  it('fires "idle" after the limit without output or completion, not while output flows', async () => {
+  it('fires "idle" just past the limit without output or completion, not while output flows', () => {
     const quiet = gw.sessions.create({ sessionId: 'idle-quiet' });
     const busy = gw.sessions.create({ sessionId: 'idle-busy' });
-    const started = Date.now();
-    const a = startWatchdog({ sessions: gw.sessions, sessionId: quiet.session_id, idleMs: 300, lastOutputAt: () => 0, intervalMs: 20 });
-    const b = startWatchdog({ sessions: gw.sessions, sessionId: busy.session_id, idleMs: 300, lastOutputAt: () => Date.now(), intervalMs: 20 });
+    const clock = handClock(Date.now());
+    const a = startWatchdog({ sessions: gw.sessions, sessionId: quiet.session_id, idleMs: 300, lastOutputAt: () => 0, intervalMs: 1, clock });
+    const b = startWatchdog({ sessions: gw.sessions, sessionId: busy.session_id, idleMs: 300, lastOutputAt: () => clock.now(), intervalMs: 1, clock });
     try {
-      await until(() => a.signal.aborted, 3000);
+      clock.advance(300);
+      expect(a.signal.aborted).toBe(false);
+      clock.advance(1);
       expect(a.reason()).toBe('idle');
-      expect(Date.now() - started).toBeGreaterThanOrEqual(300);
-      await new Promise((r) => setTimeout(r, 400));
+      expect(a.signal.reason).toBe('idle');
+      clock.advance(10_000);
       expect(b.signal.aborted).toBe(false);
     } finally {
       a.stop();
@@ -91,18 +105,39 @@ describe('watchdog', () => {
     }
   });
 
-  it('a completion counts as activity', async () => {
+  it('a completion counts as activity: the idle limit runs from the last one', async () => {
     const creds = gw.sessions.create({ sessionId: 'idle-chatty' });
-    const dog = startWatchdog({ sessions: gw.sessions, sessionId: creds.session_id, idleMs: 400, lastOutputAt: () => 0, intervalMs: 20 });
+    const created = lastActivity(creds.session_id);
+    const clock = handClock(created);
+    const dog = startWatchdog({ sessions: gw.sessions, sessionId: creds.session_id, idleMs: 400, lastOutputAt: () => 0, intervalMs: 1, clock });
     try {
-      for (let i = 0; i < 4; i++) {
-        await new Promise((r) => setTimeout(r, 200));
-        expect(await chat(creds.base_url, creds.token)).toBe(200);
-      }
+      while (Date.now() <= created) await new Promise((r) => setTimeout(r, 1)); // the completion lands at a later ms
+      expect(await chat(creds.base_url, creds.token)).toBe(200);
+      await settled(creds.session_id, 1);
+      const completed = lastActivity(creds.session_id);
+      expect(completed).toBeGreaterThan(created);
+      clock.advance(401); // past the limit counted from the start, within it counted from the completion
       expect(dog.signal.aborted).toBe(false);
+      clock.advance(completed + 400 - clock.now());
+      expect(dog.signal.aborted).toBe(false);
+      clock.advance(1);
+      expect(dog.reason()).toBe('idle');
     } finally {
       dog.stop();
     }
+  });
+
+  it('stop() ends the checks', () => {
+    const creds = gw.sessions.create({ sessionId: 'stopped' });
+    const clock = handClock(Date.now());
+    let ticks = 0;
+    const dog = startWatchdog({ sessions: gw.sessions, sessionId: creds.session_id, idleMs: 100, lastOutputAt: () => 0, intervalMs: 10, clock, onTick: () => ticks++ });
+    clock.advance(50);
+    expect(ticks).toBe(5);
+    dog.stop();
+    clock.advance(1000);
+    expect(ticks).toBe(5);
+    expect(dog.signal.aborted).toBe(false);
   });
 });
 
