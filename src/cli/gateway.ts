@@ -2,6 +2,7 @@
 // Ctrl-C / SIGTERM; prints one JSON line {url, admin_token_hint, …} on stdout once listening.
 import type { Command } from 'commander';
 import { ConfigError } from '../errors.js';
+import { checkUpstreamUrl } from '../config/upstream-url.js';
 import { createLogger } from '../logger.js';
 import type { GatewayOptions } from '../gateway/options.js';
 import { serveGateway } from '../gateway/standalone.js';
@@ -22,10 +23,7 @@ function secretFromEnv(flag: string, name: unknown, env: NodeJS.ProcessEnv): str
 
 /** Turns the parsed flags (and the environment they name) into gateway options. */
 export function gatewayOptionsFromFlags(opts: Record<string, unknown>, env: NodeJS.ProcessEnv): GatewayOptions {
-  const upstream = String(opts.upstream ?? '');
-  if (!/^https?:\/\/[^/]+/.test(upstream)) {
-    throw new ConfigError(`expected an http(s) URL, got "${upstream}"`, { source: '--upstream', hint: 'e.g. --upstream http://127.0.0.1:8000' });
-  }
+  const upstream = checkUpstreamUrl(String(opts.upstream ?? ''), '--upstream');
   const out: GatewayOptions = {
     upstreamUrl: upstream,
     host: String(opts.host),

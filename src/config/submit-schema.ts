@@ -1,6 +1,7 @@
 // The `submit` configuration: one schema for the YAML file, the flags and run.json, so a value means the same
 // thing wherever it was written. Keys are the flag names in snake_case (`--idle-timeout` ↔ `idle_timeout`).
 import { z } from 'zod';
+import { upstreamUrlProblem } from './upstream-url.js';
 import { CHAOS_FAULTS } from '../gateway/models/chaos.js';
 
 const name = z.string().trim().min(1, 'expected a non-empty string');
@@ -53,7 +54,10 @@ const FIELDS = {
   model: name,
   /** The model name the harness is told. @default the upstream model */
   model_name: name,
-  upstream: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL such as http://127.0.0.1:8000/v1' }),
+  upstream: z.string().superRefine((url, ctx) => {
+    const problem = upstreamUrlProblem(url);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }),
   /** Name of the environment variable holding the upstream API key (the key itself is never stored). */
   upstream_api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'),
   upstream_model: name,
