@@ -24,7 +24,7 @@ const INT_FLAGS: Record<string, number> = {
   context_window: 1, max_output_tokens: 1, eval_timeout: 1,
 };
 /** Flags copied as strings. */
-const STRING_FLAGS = ['dataset', 'split', 'model', 'model_name', 'upstream', 'upstream_api_key_env', 'upstream_model', 'grading', 'specs', 'image_template', 'prompt_template', 'output_dir', 'run_id'];
+const STRING_FLAGS = ['dataset', 'split', 'model', 'model_name', 'upstream', 'upstream_api_key_env', 'upstream_model', 'grading', 'specs', 'image_template', 'prompt_template', 'output_dir', 'run_id', 'agent_network', 'eval_network'];
 
 const camel = (key: string) => key.replace(/_(\w)/g, (_m, c: string) => c.toUpperCase());
 
@@ -60,6 +60,8 @@ export function registerSubmit(program: Command): void {
     .option('--specs <file>', 'extra repo spec table (YAML) merged over configs/repo-specs.yaml')
     .option('--image-template <template>', "image per task ({id}, {official_id}); default: the row's image column, else the official name")
     .option('--prompt-template <file>', 'prompt template with {{problem_statement}} etc. (default: configs/prompt.md)')
+    .option('--agent-network <mode>', 'sealed: the agent reaches its gateway session and nothing else; host: the host network (opt-in, warned) (default: sealed)')
+    .option('--eval-network <mode>', 'sealed: grading runs with no network; host: the host network (opt-in, warned) (default: sealed)')
     .option('--cpus <n>', 'CPU limit of each task container')
     .option('--memory <size>', 'memory limit of each task container, e.g. 8g')
     .option('--pids <n>', `process limit of each task container (default: ${d.limits.pids})`)

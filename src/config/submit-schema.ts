@@ -83,6 +83,10 @@ const FIELDS = {
   specs: name,
   image_template: name,
   prompt_template: name,
+  /** `sealed`: the agent reaches its gateway session and nothing else; `host`: the host's network (opt-in). */
+  agent_network: z.enum(['sealed', 'host']),
+  /** `sealed`: grading runs with no network at all; `host`: the host's network (opt-in). */
+  eval_network: z.enum(['sealed', 'host']),
   limits: z.strictObject({ cpus: z.number().positive().optional(), memory: memory.optional(), pids: count.optional() }),
   output_dir: name,
   run_id: z.string().regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" and "-" only'),
@@ -96,7 +100,7 @@ export type ConfigLayer = z.infer<typeof ConfigLayerSchema>;
 type Defaulted =
   | 'harness_files' | 'harness_overrides' | 'dataset' | 'split' | 'num_samples' | 'concurrency' | 'chaos' | 'timeout'
   | 'idle_timeout' | 'max_completions' | 'context_window' | 'max_output_tokens' | 'capture_tokens' | 'eval'
-  | 'eval_timeout' | 'grading' | 'limits' | 'output_dir';
+  | 'eval_timeout' | 'grading' | 'agent_network' | 'eval_network' | 'limits' | 'output_dir';
 
 /** The resolved configuration of one `submit` run. */
 export type SubmitConfig = Omit<ConfigLayer, Defaulted | 'harness'> & Required<Pick<ConfigLayer, Defaulted | 'harness'>>;
@@ -122,6 +126,8 @@ export const SUBMIT_DEFAULTS = {
   eval: true,
   eval_timeout: 1800,
   grading: 'official',
+  agent_network: 'sealed',
+  eval_network: 'sealed',
   limits: { pids: 4096 },
   output_dir: 'results',
 } satisfies Pick<SubmitConfig, Defaulted>;

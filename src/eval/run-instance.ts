@@ -42,6 +42,8 @@ export interface RunInstanceOptions {
   timeoutMs: number;
   grading: GradingMode;
   specs?: RepoSpecTable;
+  /** `none` (no network at all: the code under test reaches nothing on the host or beyond) or `host`. @default 'none' */
+  network?: 'none' | 'host';
   /** Extra labels for the eval container (session id, …). */
   labels?: Record<string, string>;
 }
@@ -79,7 +81,7 @@ export async function runInstance(
       {
         image: opts.image,
         workdir: '/testbed',
-        network: 'host',
+        network: opts.network ?? 'none',
         user: 'root',
         labels: { [LABELS.runId]: opts.runId, [LABELS.instanceId]: task.instance_id, [LABELS.role]: 'eval', ...opts.labels },
       },

@@ -11,11 +11,12 @@
 //     .bundle-<rand>/      the bundle being cut (renamed to bundle/)
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { chmod, copyFile, cp, lstat, mkdir, readdir, realpath, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { chmod, cp, lstat, mkdir, readdir, realpath, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { cacheDir } from '../config/paths.js';
 import { ConfigError, throwIfAborted } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
+import { copyNodeBinary } from '../runtime/node-binary.js';
 import { HarnessInstallError, npmInstall } from './npm-install.js';
 import type { BundleSpec, Harness } from './types.js';
 
@@ -234,11 +235,7 @@ async function cutBundle(spec: BundleSpec, prefix: string, cut: string): Promise
     await moveTree(from, to);
     if (entry.mode !== undefined) await chmod(to, entry.mode);
   }
-  if (spec.needsNode) {
-    await mkdir(path.join(cut, 'bin'), { recursive: true });
-    await copyFile(process.execPath, path.join(cut, 'bin/node'));
-    await chmod(path.join(cut, 'bin/node'), 0o755);
-  }
+  if (spec.needsNode) await copyNodeBinary(path.join(cut, 'bin'));
   if (!existsSync(path.join(cut, spec.entry))) throw new HarnessInstallError(`the cut bundle has no entry point ${spec.entry}`);
 }
 

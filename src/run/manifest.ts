@@ -30,6 +30,8 @@ export interface RunManifest {
   /** The selected task set, in order (what `report` divides by, and what `merge` checks shards against). */
   instance_ids: string[];
   sessions: number;
+  /** Settings a reader of the results should know about, e.g. an agent network opened to the host (agent-network.ts). */
+  warnings?: string[];
 }
 
 /** Sorted keys all the way down, so equal configs hash equally whatever order their keys were written in. */

@@ -10,9 +10,10 @@ import type { RepoSpecTable } from '../eval/eval-script.js';
 import { runInstance, type InstanceOutcome } from '../eval/run-instance.js';
 import type { GatewayHandle } from '../gateway/start.js';
 import { BUNDLE_MOUNT, type Harness, type HarnessContext, type HarnessFailure, type HarnessLaunch } from '../harness/types.js';
-import { redact, type Logger } from '../logger.js';
+import { redactValue, type Logger } from '../logger.js';
 import { LABELS, type Runtime, type Sandbox } from '../runtime/types.js';
 import { checkAlive, runAgent, SESSION_HOME, WORKDIR } from './agent.js';
+import { openAgentNetwork, type AgentNetwork } from './agent-network.js';
 import { diagnoseAgent, diagnoseEarlyExit, verdict, type AgentEnd, type Verdict } from './diagnose.js';
 import { sessionPaths, writeJsonAtomic, type SessionPaths } from './layout.js';
 import { extractPatch } from './patch.js';
@@ -73,6 +74,7 @@ export async function runSession(plan: SessionPlan, env: SessionEnv, deps: { sig
   const s = {
     phase: 'container_start' as SessionPhase,
     sandbox: undefined as Sandbox | undefined,
+    net: undefined as AgentNetwork | undefined,
     gatewayOpen: false,
     agentEnd: null as AgentEnd | null,
     failure: undefined as HarnessFailure | undefined,
@@ -112,20 +114,21 @@ export async function runSession(plan: SessionPlan, env: SessionEnv, deps: { sig
     await mkdir(paths.abs.dir, { recursive: true });
     s.sandbox = await timed('container_start', async () => {
       await env.ensureImage(plan.image, signal);
+      s.net = await openAgentNetwork(config.agent_network, gateway, plan.sessionId);
       // Short phases run to their end on cancellation; the boundary check in timed() stops the session after them.
       return env.runtime.create(
         {
           image: plan.image,
           workdir: WORKDIR,
-          network: 'host',
+          network: s.net.network,
           user: 'root',
           labels: { [LABELS.runId]: env.runId, [LABELS.instanceId]: task.instance_id, [LABELS.sessionId]: plan.sessionId, [LABELS.role]: 'agent' },
           limits: limitsOf(config),
-          mounts: plan.bundleDir ? [{ hostPath: plan.bundleDir, containerPath: BUNDLE_MOUNT, readOnly: true }] : [],
+          mounts: [...(plan.bundleDir ? [{ hostPath: plan.bundleDir, containerPath: BUNDLE_MOUNT, readOnly: true }] : []), ...s.net.mounts],
         },
       );
     });
-    const launch = await timed('harness_setup', () => setUpHarness(plan, env, s.sandbox!, paths, () => (s.gatewayOpen = true)));
+    const launch = await timed('harness_setup', () => setUpHarness(plan, env, s.sandbox!, s.net!, paths, () => (s.gatewayOpen = true), signal));
     await timed('agent', async () => {
       const end = await runAgent({
         plan, env, sandbox: s.sandbox!, launch, agentLog: paths.abs.agentLog, signal, hooks: deps.hooks, onLaunch: (t) => (s.launchedAtMs = t),
@@ -135,6 +138,7 @@ export async function runSession(plan: SessionPlan, env: SessionEnv, deps: { sig
       s.failure = harness.classify({ exitCode: end.exitCode, output: end.outputTail, timedOut: end.killedBy === 'timeout' });
     });
     await closeGateway();
+    await s.net?.close();
     s.digest = await digestRecords(paths.abs.records);
     deps.hooks?.onCompletions?.(s.digest.count);
     s.verdict = diagnoseAgent(s.agentEnd!, s.digest, s.failure);
@@ -164,6 +168,7 @@ export async function runSession(plan: SessionPlan, env: SessionEnv, deps: { sig
             runId: env.runId,
             timeoutMs: config.eval_timeout * 1000,
             grading: config.grading,
+            network: config.eval_network === 'host' ? 'host' : 'none',
             specs: env.specs,
             labels: { [LABELS.sessionId]: plan.sessionId },
           },
@@ -185,19 +190,23 @@ export async function runSession(plan: SessionPlan, env: SessionEnv, deps: { sig
     s.failedPhase = s.phase;
   } finally {
     await closeGateway().catch(() => {});
+    await s.net?.close().catch(() => {});
     await removeSandbox().catch(() => {});
   }
   // Every session that opened a gateway session has a records.jsonl, empty when the harness never called.
   if (s.phase !== 'container_start') await appendFile(paths.abs.records, '').catch(() => {});
 
   s.digest ??= await digestRecords(paths.abs.records).catch(() => emptyDigest());
-  const ses = buildSesFile(plan, env, { ...s, digest: s.digest, startedAt, timings, paths });
-  await writeJsonAtomic(paths.abs.sesFile, JSON.parse(redact(JSON.stringify(ses))));
+  // The object returned is the redacted one written: predictions.jsonl and report.json are built from it.
+  const ses = redactValue(buildSesFile(plan, env, { ...s, digest: s.digest, startedAt, timings, paths }));
+  await writeJsonAtomic(paths.abs.sesFile, ses);
   return ses;
 }
 
 /** Opens the gateway session, renders the prompt, asks the harness for its launch and writes its files. */
-async function setUpHarness(plan: SessionPlan, env: SessionEnv, sandbox: Sandbox, paths: SessionPaths, opened: () => void): Promise<HarnessLaunch> {
+async function setUpHarness(
+  plan: SessionPlan, env: SessionEnv, sandbox: Sandbox, net: AgentNetwork, paths: SessionPaths, opened: () => void, signal: AbortSignal,
+): Promise<HarnessLaunch> {
   const { config } = env;
   const creds = env.gateway.sessions.create({
     sessionId: plan.sessionId,
@@ -207,9 +216,10 @@ async function setUpHarness(plan: SessionPlan, env: SessionEnv, sandbox: Sandbox
     recordsPath: paths.abs.records,
   });
   opened();
+  const baseUrl = await net.connect(sandbox, creds.base_url, signal);
   const ctx: HarnessContext = {
-    baseUrl: creds.base_url,
-    rootUrl: creds.base_url.replace(/\/v1\/?$/, ''),
+    baseUrl,
+    rootUrl: baseUrl.replace(/\/v1\/?$/, ''),
     apiKey: creds.token,
     modelName: env.modelName,
     prompt: renderPrompt(env.prompt, plan.task, WORKDIR),

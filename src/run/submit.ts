@@ -24,6 +24,7 @@ import type { RunReport } from './report.js';
 import { readFinishedSes, removeSessionFiles, RunResults } from './results.js';
 import type { SesFile, SessionPhase } from './ses-file.js';
 import { runSession, type SessionEnv, type SessionPlan } from './session.js';
+import { networkWarnings } from './agent-network.js';
 
 /** Identifies a session in progress updates. */
 export interface SessionRef {
@@ -139,6 +140,9 @@ export async function runSubmit(config: SubmitConfig, deps: SubmitDeps = {}): Pr
     instance_ids: tasks.map((t) => t.instance_id),
     sessions: plans.length,
   };
+  const warnings = networkWarnings(resolved);
+  if (warnings.length > 0) manifest.warnings = warnings;
+  for (const w of warnings) logger.warn(w);
 
   let model: ModelSource | undefined;
   let gateway: GatewayHandle | undefined;

@@ -127,7 +127,7 @@ export class DockerRuntime implements Runtime {
           User: user,
           Labels: { ...spec.labels, [LABELS.managed]: '1' },
           HostConfig: {
-            NetworkMode: spec.network ?? 'host',
+            NetworkMode: spec.network ?? 'none',
             Init: true,
             NanoCpus: spec.limits?.cpus === undefined ? undefined : Math.round(spec.limits.cpus * 1e9),
             Memory: spec.limits?.memoryBytes,

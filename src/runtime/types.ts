@@ -14,7 +14,7 @@ export interface SandboxSpec {
   /** Working directory for the container and the default for exec. @default image WORKDIR */
   workdir?: string;
   env?: Record<string, string>;
-  /** `host` (default) or `none`. Containers never get a bridge network. */
+  /** `none` (default: the container's own loopback only) or `host`. Containers never get a bridge network. */
   network?: 'host' | 'none';
   limits?: ResourceLimits;
   /** Labels added to the container (run id, instance id, …) in addition to `swebench.managed=1`. */
