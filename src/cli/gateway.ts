@@ -1,5 +1,6 @@
 // `swebench gateway`: runs the recording LLM gateway standalone (admin API + per-session client routes) until
-// Ctrl-C / SIGTERM; prints one JSON line {url, admin_token_hint, …} on stdout once listening.
+// Ctrl-C / SIGTERM; prints one JSON line {url, admin_token_hint, …} on stdout once listening. It starts even
+// when the upstream is not up yet (GET /readyz says when it is).
 import type { Command } from 'commander';
 import { ConfigError } from '../errors.js';
 import { checkUpstreamUrl } from '../config/upstream-url.js';
@@ -50,7 +51,7 @@ export function registerGateway(program: Command): void {
     .description('Run the recording LLM gateway standalone: sessions via the admin API, every completion recorded')
     .requiredOption('--upstream <url>', 'OpenAI-compatible upstream (vLLM, SGLang, OpenAI, `swebench model serve`), e.g. http://127.0.0.1:8000')
     .option('--upstream-api-key-env <name>', 'environment variable holding the upstream API key')
-    .option('--upstream-model <name>', 'model name sent upstream (default: first id of GET <upstream>/v1/models)')
+    .option('--upstream-model <name>', 'model name sent upstream; GET <upstream>/v1/models must list it (default: its first id)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <n>', 'port to listen on (0 = a random free port)', '0')
     .option('--admin-token-env <name>', 'environment variable holding the admin token (default: generate one, printed once on stderr)')

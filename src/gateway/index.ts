@@ -1,5 +1,6 @@
 // The gateway's public API: start one in-process (what `submit` embeds), or run it standalone.
-export { startGateway, type GatewayHandle } from './start.js';
+export { openGateway, startGateway, type GatewayHandle, type GatewayServer } from './start.js';
+export type { UpstreamReadiness, UpstreamState } from './readiness.js';
 export { serveGateway, type StandaloneIo } from './standalone.js';
 export { DEFAULT_RETRY, type GatewayOptions, type RetryPolicy } from './options.js';
 export type { CreateSessionOptions, GatewaySessions, SessionCredentials, SessionStatus } from './sessions.js';

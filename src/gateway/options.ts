@@ -83,8 +83,16 @@ export const DEFAULT_UPSTREAM_TIMEOUT_MS = 600_000;
 /** How long `close()` lets in-flight completions finish before aborting them. */
 export const DEFAULT_CLOSE_GRACE_MS = 5000;
 
+/**
+ * How often the standalone gateway asks a model server that is not up yet for its models: soon at first (a
+ * restart), then every 10 s (vLLM loading for minutes).
+ */
+export const DISCOVERY_BACKOFF: Pick<RetryPolicy, 'initialDelayMs' | 'maxDelayMs'> = { initialDelayMs: 500, maxDelayMs: 10_000 };
+/** Longest one discovery request may take before it counts as a failed attempt. */
+export const DISCOVERY_TIMEOUT_MS = 10_000;
+
 /** Delay before retry number `retry` (1-based): exponential, ±20% jitter, capped; `Retry-After` wins when larger. */
-export function backoffMs(policy: RetryPolicy, retry: number, retryAfterMs?: number): number {
+export function backoffMs(policy: Pick<RetryPolicy, 'initialDelayMs' | 'maxDelayMs'>, retry: number, retryAfterMs?: number): number {
   const base = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (retry - 1));
   const jittered = base * (0.8 + Math.random() * 0.4);
   return Math.round(Math.min(policy.maxDelayMs, Math.max(jittered, retryAfterMs ?? 0)));

@@ -1,12 +1,13 @@
 // The gateway's request router. Routes:
-//   GET  /healthz
+//   GET  /healthz                                200 while the process serves HTTP (liveness)
+//   GET  /readyz                                 200 once the upstream model is known, else 503 and why
 //   *    /admin/...                              admin API (admin.ts)
 //   POST /s/<session>/v1/chat/completions        openai_chat
 //   POST /s/<session>/v1/responses               openai_responses
 //   POST /s/<session>/v1/messages[?beta=true]    anthropic_messages
 //   GET  /s/<session>/v1/models[/<id>]           the client-facing model
-// Client routes check, in order: session exists (404), token (401), route (404), session open and under
-// its cap (410 / 400), each error in the route's protocol shape.
+// Client routes check, in order: session exists (404), token (401), route (404), upstream ready (503 with
+// Retry-After), session open and under its cap (410 / 400), each error in the route's protocol shape.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logger.js';
 import { handleAdmin } from './admin.js';
@@ -14,6 +15,7 @@ import { hasToken } from './auth.js';
 import { serveCompletion, type CompletionDeps } from './completion.js';
 import { sendJson } from './http-io.js';
 import { PROTOCOLS } from './protocols/index.js';
+import type { UpstreamReadiness } from './readiness.js';
 import type { ClientProtocol, Protocol, ProtocolError } from './protocols/types.js';
 import { AbortReason, type SessionRegistry } from './sessions.js';
 
@@ -30,7 +32,9 @@ const ERROR_SHAPE_BY_PREFIX: Record<string, ClientProtocol> = { messages: 'anthr
 /** Everything the router needs. */
 export interface GatewayState {
   sessions: SessionRegistry;
-  deps: CompletionDeps;
+  /** The upstream model, once known; completions wait for it. */
+  upstream: UpstreamReadiness;
+  deps: Omit<CompletionDeps, 'upstreamModel'>;
   adminToken: string;
   logger: Logger;
   /** Set when close() began: new completions get a 503. */
@@ -53,14 +57,23 @@ async function route(state: GatewayState, req: IncomingMessage, res: ServerRespo
   const q = url.indexOf('?');
   const pathname = (q < 0 ? url : url.slice(0, q)).replace(/\/{2,}/g, '/');
   if (pathname === '/healthz') {
-    return sendJson(res, 200, { status: state.closing ? 'closing' : 'ok', upstream_model: state.deps.upstreamModel });
+    return sendJson(res, 200, { status: state.closing ? 'closing' : 'ok', ready: state.upstream.state.ready, upstream_model: state.upstream.model ?? null });
   }
+  if (pathname === '/readyz') return readyz(state, res);
   if (pathname === '/admin' || pathname.startsWith('/admin/')) {
     return handleAdmin(req, res, pathname, state.sessions, state.adminToken);
   }
   const m = /^\/s\/([^/]+)\/v1\/(.*?)\/?$/.exec(pathname);
   if (!m) return sendJson(res, 404, { error: { type: 'not_found_error', message: `no route ${pathname}` } });
   return clientRoute(state, req, res, safeDecode(m[1]!), m[2]!);
+}
+
+// For orchestrators (k8s readinessProbe, compose healthcheck): not ready while the upstream is loading, or closing.
+function readyz(state: GatewayState, res: ServerResponse): void {
+  const upstream = state.upstream.state;
+  if (state.closing) return sendJson(res, 503, { ready: false, reason: 'the gateway is shutting down' });
+  if (!upstream.ready) return sendJson(res, 503, { ready: false, reason: upstream.reason }, { 'retry-after': String(state.upstream.retryAfterSeconds()) });
+  return sendJson(res, 200, { ready: true, upstream_model: upstream.model });
 }
 
 function safeDecode(segment: string): string {
@@ -86,14 +99,23 @@ async function clientRoute(state: GatewayState, req: IncomingMessage, res: Serve
     });
   }
   const method = req.method ?? 'GET';
+  const upstreamModel = state.upstream.model;
+  // overloaded: a 503 that client SDKs and agent CLIs retry, after Retry-After (the next discovery attempt)
+  const notReady = () => {
+    const upstream = state.upstream.state;
+    const message = `the gateway is waiting for the upstream model server${upstream.ready ? '' : `: ${upstream.reason}`}`;
+    return fail({ status: 503, kind: 'overloaded', message }, { 'retry-after': String(state.upstream.retryAfterSeconds()) });
+  };
   if (rest === 'models' || rest.startsWith('models/')) {
     if (method !== 'GET') return fail({ status: 405, kind: 'invalid_request', message: `${method} is not allowed on /v1/${rest}` });
-    const model = { id: state.deps.upstreamModel, object: 'model', created: 0, owned_by: 'swebench-gateway' };
+    if (upstreamModel === undefined) return notReady();
+    const model = { id: upstreamModel, object: 'model', created: 0, owned_by: 'swebench-gateway' };
     return sendJson(res, 200, rest === 'models' ? { object: 'list', data: [model] } : model);
   }
   if (!completion) return fail({ status: 404, kind: 'not_found', message: `the gateway does not serve /v1/${rest}` });
   if (method !== 'POST') return fail({ status: 405, kind: 'invalid_request', message: `${method} is not allowed on /v1/${rest}` });
   if (state.closing) return fail({ status: 503, kind: 'overloaded', message: 'the gateway is shutting down' });
+  if (upstreamModel === undefined) return notReady();
 
   const admitted = session.admit();
   if (!admitted.ok) {
@@ -106,5 +128,5 @@ async function clientRoute(state: GatewayState, req: IncomingMessage, res: Serve
       controller.abort(new AbortReason({ status: 499, kind: 'client_disconnected', message: 'the client closed the connection' }));
     }
   });
-  await session.run(controller, () => serveCompletion(state.deps, protocol, session, admitted.seq, req, res, controller.signal));
+  await session.run(controller, () => serveCompletion({ ...state.deps, upstreamModel }, protocol, session, admitted.seq, req, res, controller.signal));
 }

@@ -1,6 +1,7 @@
-// Starts the gateway in-process (what `submit` embeds and `swebench gateway` runs standalone): resolves the
-// upstream model, listens on 127.0.0.1 by default, and closes gracefully (in-flight completions get a grace
-// period, then are aborted and still recorded).
+// Starts the gateway in-process, two ways: `startGateway` (what `submit` embeds) finds the upstream model first and
+// fails fast; `openGateway` (`swebench gateway`) listens at once and finds it in the background, because the
+// model server may still be loading. Both listen on 127.0.0.1 by default and close gracefully (in-flight
+// completions get a grace period, then are aborted and still recorded).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
@@ -19,20 +20,19 @@ import {
 } from './options.js';
 import { createSealer } from './seal.js';
 import { createRequestHandler, type GatewayState } from './server.js';
-import { SessionSockets } from './session-socket.js';
 import { SessionRegistry, type GatewaySessions } from './sessions.js';
-import { UpstreamClient, resolveUpstreamModel } from './upstream.js';
+import { UpstreamReadiness } from './readiness.js';
+import { UpstreamClient, discoverUpstreamModel } from './upstream.js';
 
-/** A running gateway. */
-export interface GatewayHandle {
+/** A running gateway whose upstream model may not be known yet (`openGateway`). */
+export interface GatewayServer {
   /** `http://host:port` (session base URLs are `<url>/s/<session_id>/v1`). */
   url: string;
   adminToken: string;
-  upstreamModel: string;
+  /** The upstream model once known, or why not yet (what `/readyz` reports). */
+  upstream: UpstreamReadiness;
   recordsDir: string;
   sessions: GatewaySessions;
-  /** Per-session Unix-socket listeners, for sealed agent containers (session-socket.ts). */
-  sessionSockets: SessionSockets;
   /**
    * Stops accepting requests, lets in-flight completions finish for `graceMs`, then aborts them; resolves when
    * every record is written and every socket closed. A second call with `graceMs: 0` cuts the grace short.
@@ -41,20 +41,56 @@ export interface GatewayHandle {
   close(opts?: { graceMs?: number }): Promise<void>;
 }
 
-/** Starts a gateway; rejects with GatewayError when the port is taken or the upstream model cannot be found. */
+/** A running gateway whose upstream model is known (`startGateway`). */
+export interface GatewayHandle extends GatewayServer {
+  upstreamModel: string;
+}
+
+/**
+ * Starts a gateway once the upstream model is known (a configured model is taken on trust); rejects with
+ * GatewayError when the upstream cannot list its models or the port is taken.
+ */
 export async function startGateway(options: GatewayOptions): Promise<GatewayHandle> {
-  const logger = options.logger ?? silentLogger;
-  registerSecret(options.upstreamApiKey);
-  const adminToken = options.adminToken ?? randomToken('swebench-admin-');
-  registerSecret(adminToken);
-  const upstream = new UpstreamClient(options.upstreamUrl, options.upstreamApiKey, options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS);
+  const upstream = upstreamParts(options, { verify: false });
   let upstreamModel: string;
   try {
-    upstreamModel = await resolveUpstreamModel(upstream, options.upstreamModel, options.signal);
+    upstreamModel = await upstream.readiness.resolve(options.signal);
   } catch (err) {
-    await upstream.destroy();
+    await upstream.client.destroy();
     throw err;
   }
+  return { ...(await listenGateway(options, upstream)), upstreamModel };
+}
+
+/**
+ * Starts a gateway that listens at once and asks the upstream for its model in the background with capped
+ * backoff (a configured model must be listed too); client completions get a 503 until then. Resolves after
+ * the first attempt; rejects only when the port is taken.
+ */
+export async function openGateway(options: GatewayOptions): Promise<GatewayServer> {
+  const upstream = upstreamParts(options, { verify: true });
+  const gw = await listenGateway(options, upstream);
+  await upstream.readiness.watch();
+  return gw;
+}
+
+interface UpstreamParts {
+  client: UpstreamClient;
+  readiness: UpstreamReadiness;
+}
+
+function upstreamParts(options: GatewayOptions, discovery: { verify: boolean }): UpstreamParts {
+  registerSecret(options.upstreamApiKey);
+  const client = new UpstreamClient(options.upstreamUrl, options.upstreamApiKey, options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS);
+  const discover = (signal?: AbortSignal) => discoverUpstreamModel(client, options.upstreamModel, discovery, signal);
+  const readiness = new UpstreamReadiness(discover, { logger: options.logger ?? silentLogger, upstreamUrl: client.displayUrl });
+  return { client, readiness };
+}
+
+async function listenGateway(options: GatewayOptions, { client: upstream, readiness }: UpstreamParts): Promise<GatewayServer> {
+  const logger = options.logger ?? silentLogger;
+  const adminToken = options.adminToken ?? randomToken('swebench-admin-');
+  registerSecret(adminToken);
   const recordsDir = path.resolve(options.recordsDir ?? mkdtempSync(path.join(os.tmpdir(), 'swebench-gateway-')));
   const sessions = new SessionRegistry(recordsDir);
   const state: GatewayState = {
@@ -62,9 +98,9 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayHand
     adminToken,
     logger,
     closing: false,
+    upstream: readiness,
     deps: {
       upstream,
-      upstreamModel,
       ...(options.maxOutputTokens === undefined ? {} : { maxOutputTokens: options.maxOutputTokens }),
       captureTokens: options.captureTokens ?? false,
       retry: { ...DEFAULT_RETRY, ...options.retry },
@@ -73,9 +109,7 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayHand
       maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     },
   };
-  const handler = createRequestHandler(state);
-  const server = createServer({ keepAliveTimeout: 65_000 }, handler);
-  const sessionSockets = new SessionSockets(handler, logger);
+  const server = createServer({ keepAliveTimeout: 65_000 }, createRequestHandler(state));
   const host = options.host ?? '127.0.0.1';
   try {
     await listen(server, host, options.port ?? 0);
@@ -89,12 +123,13 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayHand
   const addr = server.address() as AddressInfo;
   const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
   sessions.baseUrl = url;
-  logger.debug(`gateway: listening on ${url}, upstream ${upstream.displayUrl} model ${upstreamModel}, records in ${recordsDir}`);
+  logger.debug(`gateway: listening on ${url}, upstream ${upstream.displayUrl}, records in ${recordsDir}`);
 
   const force = new AbortController();
   let closing: Promise<void> | undefined;
   const close = async (graceMs: number): Promise<void> => {
     state.closing = true;
+    await readiness.stop();
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     const all = () => Promise.all(sessions.all().map((s) => s.settled()));
@@ -113,7 +148,6 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayHand
     await Promise.race([stopped, sleep(500, undefined, { ref: false })]);
     server.closeAllConnections();
     await stopped;
-    await sessionSockets.closeAll();
     await upstream.close().catch(() => upstream.destroy());
     logger.debug('gateway: closed');
   };
@@ -121,10 +155,9 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayHand
   return {
     url,
     adminToken,
-    upstreamModel,
+    upstream: readiness,
     recordsDir,
     sessions,
-    sessionSockets,
     close(opts = {}) {
       if (opts.graceMs === 0) force.abort();
       closing ??= close(opts.graceMs ?? DEFAULT_CLOSE_GRACE_MS);

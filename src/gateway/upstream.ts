@@ -80,7 +80,7 @@ export class UpstreamClient {
     try {
       res = await this.pool.request({ method: 'GET', path: `${this.endpoint.basePath}/v1/models`, headers, signal });
     } catch (err) {
-      throw new GatewayError(`cannot list upstream models at ${url}: ${redact(String((err as Error)?.message ?? err))}`, {
+      throw new GatewayError(`cannot list upstream models at ${url}: ${redact(errorDetail(err))}`, {
         hint: 'Check that the model server is running, or pass --upstream-model.',
         cause: err,
       });
@@ -113,15 +113,45 @@ export class UpstreamClient {
   }
 }
 
-/** Resolves the upstream model: the configured one, or the first id the upstream lists. */
-export async function resolveUpstreamModel(client: UpstreamClient, configured: string | undefined, signal?: AbortSignal): Promise<string> {
-  if (configured) return configured;
+/**
+ * The one model discovery, for both starts: the configured model, or the first id the upstream lists. With
+ * `verify`, a configured model is not taken on trust: the upstream must answer `/v1/models` and list it (the
+ * standalone gateway's readiness, so that a wrong `--upstream-model` shows in `/readyz` instead of as a 404 per
+ * completion). Without it (`submit`), a configured model needs no request at all, as before.
+ */
+export async function discoverUpstreamModel(
+  client: UpstreamClient,
+  configured: string | undefined,
+  opts: { verify: boolean },
+  signal?: AbortSignal,
+): Promise<string> {
+  if (configured && !opts.verify) return configured;
   const ids = await client.models(signal);
+  if (configured) {
+    if (ids.includes(configured)) return configured;
+    throw new GatewayError(`upstream ${client.displayUrl}/models does not list model ${JSON.stringify(configured)} (it lists ${listed(ids)})`, {
+      hint: 'Fix --upstream-model, or wait for the model server to load it.',
+    });
+  }
   const first = ids[0];
   if (!first) {
     throw new GatewayError(`upstream ${client.displayUrl}/models lists no model`, { hint: 'Pass --upstream-model.' });
   }
   return first;
+}
+
+function listed(ids: string[]): string {
+  if (ids.length === 0) return 'none';
+  const shown = ids.slice(0, 5).map((id) => JSON.stringify(id)).join(', ');
+  return ids.length > 5 ? `${shown} and ${ids.length - 5} more` : shown;
+}
+
+// Node's happy-eyeballs connect (e.g. to `localhost`) fails with an AggregateError whose message is empty.
+function errorDetail(err: unknown): string {
+  const e = err as { message?: unknown; code?: unknown };
+  const message = typeof e?.message === 'string' ? e.message : String(err);
+  const code = typeof e?.code === 'string' ? e.code : '';
+  return code && !message.includes(code) ? `${code}${message ? `: ${message}` : ''}` : message;
 }
 
 // Header values must be visible ASCII; anything else is percent-encoded.

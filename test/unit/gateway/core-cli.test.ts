@@ -65,7 +65,7 @@ describe('serveGateway', () => {
     const done = serveGateway({ upstreamUrl: `${upstream.url}/v1/`, recordsDir }, { signal: ac.signal, stdout: out.stream, stderr: err.stream });
     while (!out.text().includes('\n')) await new Promise((r) => setTimeout(r, 5));
     const line = JSON.parse(out.text());
-    expect(line).toMatchObject({ upstream_model: 'Qwen/Qwen3-8B', records_dir: recordsDir, admin_token_hint: 'generated; printed once on stderr' });
+    expect(line).toMatchObject({ upstream_model: 'Qwen/Qwen3-8B', ready: true, records_dir: recordsDir, admin_token_hint: 'generated; printed once on stderr' });
     expect(line.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const token = /admin token \(shown only here\): (\S+)/.exec(err.text())?.[1];
     expect(token).toBeTruthy();
@@ -94,10 +94,10 @@ describe('serveGateway', () => {
     const ac = new AbortController();
     ac.abort();
     await serveGateway(
-      { upstreamUrl: upstream.url, upstreamModel: 'fixed', adminToken: 'configured-admin-token' },
+      { upstreamUrl: upstream.url, upstreamModel: 'other', adminToken: 'configured-admin-token' },
       { signal: ac.signal, stdout: out.stream, stderr: err.stream, adminTokenSource: 'env GW_ADMIN' },
     );
-    expect(JSON.parse(out.text())).toMatchObject({ admin_token_hint: 'from env GW_ADMIN', upstream_model: 'fixed' });
+    expect(JSON.parse(out.text())).toMatchObject({ admin_token_hint: 'from env GW_ADMIN', upstream_model: 'other', ready: true });
     expect(out.text() + err.text()).not.toContain('configured-admin-token');
   });
 
