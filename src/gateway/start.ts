@@ -20,6 +20,7 @@ import {
 } from './options.js';
 import { createSealer } from './seal.js';
 import { createRequestHandler, type GatewayState } from './server.js';
+import { SessionSockets } from './session-socket.js';
 import { SessionRegistry, type GatewaySessions } from './sessions.js';
 import { UpstreamReadiness } from './readiness.js';
 import { UpstreamClient, discoverUpstreamModel } from './upstream.js';
@@ -33,6 +34,8 @@ export interface GatewayServer {
   upstream: UpstreamReadiness;
   recordsDir: string;
   sessions: GatewaySessions;
+  /** Per-session Unix-socket listeners, for sealed agent containers (session-socket.ts). */
+  sessionSockets: SessionSockets;
   /**
    * Stops accepting requests, lets in-flight completions finish for `graceMs`, then aborts them; resolves when
    * every record is written and every socket closed. A second call with `graceMs: 0` cuts the grace short.
@@ -109,7 +112,9 @@ async function listenGateway(options: GatewayOptions, { client: upstream, readin
       maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     },
   };
-  const server = createServer({ keepAliveTimeout: 65_000 }, createRequestHandler(state));
+  const handler = createRequestHandler(state);
+  const server = createServer({ keepAliveTimeout: 65_000 }, handler);
+  const sessionSockets = new SessionSockets(handler, logger);
   const host = options.host ?? '127.0.0.1';
   try {
     await listen(server, host, options.port ?? 0);
@@ -148,6 +153,7 @@ async function listenGateway(options: GatewayOptions, { client: upstream, readin
     await Promise.race([stopped, sleep(500, undefined, { ref: false })]);
     server.closeAllConnections();
     await stopped;
+    await sessionSockets.closeAll();
     await upstream.close().catch(() => upstream.destroy());
     logger.debug('gateway: closed');
   };
@@ -158,6 +164,7 @@ async function listenGateway(options: GatewayOptions, { client: upstream, readin
     upstream: readiness,
     recordsDir,
     sessions,
+    sessionSockets,
     close(opts = {}) {
       if (opts.graceMs === 0) force.abort();
       closing ??= close(opts.graceMs ?? DEFAULT_CLOSE_GRACE_MS);
