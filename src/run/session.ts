@@ -138,7 +138,6 @@ export async function runSession(plan: SessionPlan, env: SessionEnv, deps: { sig
       s.failure = harness.classify({ exitCode: end.exitCode, output: end.outputTail, timedOut: end.killedBy === 'timeout' });
     });
     await closeGateway();
-    await s.net?.close();
     s.digest = await digestRecords(paths.abs.records);
     deps.hooks?.onCompletions?.(s.digest.count);
     s.verdict = diagnoseAgent(s.agentEnd!, s.digest, s.failure);
@@ -152,6 +151,8 @@ export async function runSession(plan: SessionPlan, env: SessionEnv, deps: { sig
     s.patch = patch;
     s.patchExtracted = true;
     await removeSandbox();
+    // after the container: removing a bind mount's source under a live container breaks docker's archive API
+    await s.net?.close();
     if (!s.verdict) {
       s.verdict = diagnoseEarlyExit(s.digest, patch);
       if (s.verdict) s.failedPhase = 'agent';
@@ -190,8 +191,8 @@ export async function runSession(plan: SessionPlan, env: SessionEnv, deps: { sig
     s.failedPhase = s.phase;
   } finally {
     await closeGateway().catch(() => {});
-    await s.net?.close().catch(() => {});
     await removeSandbox().catch(() => {});
+    await s.net?.close().catch(() => {});
   }
   // Every session that opened a gateway session has a records.jsonl, empty when the harness never called.
   if (s.phase !== 'container_start') await appendFile(paths.abs.records, '').catch(() => {});
