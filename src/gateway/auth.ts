@@ -2,6 +2,7 @@
 // and the header scrubbing that keeps credentials out of records.
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { registerSecretShape } from '../logger.js';
 
 /** Headers that carry credentials: never recorded, never logged. */
 export const SECRET_HEADERS: ReadonlySet<string> = new Set([
@@ -49,9 +50,14 @@ export function hasBearer(headers: IncomingHttpHeaders, expected: string): boole
   return safeEqual(m?.[1]?.trim() ?? '', expected) && Boolean(m);
 }
 
-/** A random token with a recognisable prefix (so a leaked one can be identified). */
+/**
+ * A random token with a recognisable prefix (so a leaked one can be identified). Every token of that shape is
+ * redacted from logs and written files from now on: a harness echoing its config into agent.log leaks nothing.
+ */
 export function randomToken(prefix: string, bytes = 32): string {
-  return `${prefix}${randomBytes(bytes).toString('base64url')}`;
+  const body = randomBytes(bytes).toString('base64url');
+  registerSecretShape(prefix, body.length);
+  return `${prefix}${body}`;
 }
 
 /** Request headers minus credentials, for records. */

@@ -1,6 +1,7 @@
 // Opaque, tamper-proof reasoning round trips: clients (codex `encrypted_content`, claude `signature`) carry
 // the model's reasoning back to us in a blob only this gateway can open (AES-256-GCM, per-gateway key).
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { registerSecret } from '../logger.js';
 
 const PREFIX = 'swgr1.';
 const IV_BYTES = 12;
@@ -18,6 +19,8 @@ export interface Sealer {
  * @default a random 32-byte key per gateway
  */
 export function createSealer(secret?: string): Sealer {
+  // whoever knows the secret can open every sealed blob: it must never reach a log line or a written file
+  registerSecret(secret);
   const key = secret === undefined ? randomBytes(32) : createHash('sha256').update(`swebench-seal:${secret}`).digest();
   return {
     seal(text) {

@@ -1,10 +1,12 @@
-// The agent phase: the harness runs headless in the task's workdir with its output streamed to agent.log, under
+// The agent phase: the harness runs headless in the task's workdir with its output streamed (redacted: harnesses
+// echo their env and config, session token included) to agent.log, under
 // the wall-clock timeout (exec timeoutMs), the idle watchdog and the completion cap (watchdog.ts); whichever fires
 // kills the whole process tree. Afterwards the container is probed, so a harness whose container died reads as
 // an infrastructure failure rather than a crash.
 import { createWriteStream } from 'node:fs';
 import { CancelledError } from '../errors.js';
 import type { HarnessLaunch } from '../harness/types.js';
+import { createStreamRedactor } from '../logger.js';
 import type { Sandbox } from '../runtime/types.js';
 import type { AgentEnd } from './diagnose.js';
 import type { SessionEnv, SessionHooks, SessionPlan } from './session.js';
@@ -35,6 +37,7 @@ export async function runAgent(a: {
   const log = createWriteStream(a.agentLog);
   const logDone = new Promise<void>((resolve) => log.once('close', () => resolve()));
   log.on('error', () => {});
+  const redactor = createStreamRedactor();
   let tail = '';
   let lastOutputAt = Date.now();
   let lastCount = -1;
@@ -60,7 +63,7 @@ export async function runAgent(a: {
       signal: AbortSignal.any([signal, watchdog.signal]),
       ...(launch.stdin === undefined ? {} : { stdin: launch.stdin }),
       onOutput: (chunk) => {
-        log.write(chunk);
+        log.write(redactor.push(chunk));
         tail = (tail + chunk).slice(-TAIL_BYTES);
         lastOutputAt = Date.now();
       },
@@ -74,7 +77,7 @@ export async function runAgent(a: {
     exitCode = -1;
   } finally {
     watchdog.stop();
-    log.end();
+    log.end(redactor.end());
     await logDone;
   }
   const st = env.gateway.sessions.get(plan.sessionId);

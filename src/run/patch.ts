@@ -1,7 +1,9 @@
 // The agent's result as a patch: everything in the working tree that differs from the base commit — edits, new
 // files, deletions, mode changes and binary files — as `git diff --binary`, read back as bytes so nothing is
-// re-encoded on the way out of the container.
+// re-encoded on the way out of the container. Secrets are redacted from it (an agent may write its session token
+// into the repository), so the patch that is evaluated is the one written everywhere.
 import { SwebenchError, EXIT_CODES } from '../errors.js';
+import { redact } from '../logger.js';
 import type { Sandbox } from '../runtime/types.js';
 
 /** Where the diff is written inside the agent container before it is copied out. */
@@ -36,7 +38,11 @@ export async function extractPatch(
   if (r.exitCode !== 0) {
     throw new PatchExtractionError(`git diff ${opts.baseCommit} in ${opts.workdir} failed (exit ${r.exitCode}): ${r.output.trim().split('\n').slice(-3).join(' | ')}`);
   }
-  const diff = await sandbox.getFile(PATCH_FILE_IN_CONTAINER);
+  // latin1 maps every byte to one character and back, so bytes that are not UTF-8 survive the redaction untouched
+  const raw = await sandbox.getFile(PATCH_FILE_IN_CONTAINER);
+  const text = raw.toString('latin1');
+  const redacted = redact(text);
+  const diff = redacted === text ? raw : Buffer.from(redacted, 'latin1');
   if (diff.length > 0 && diff[diff.length - 1] !== 0x0a) return Buffer.concat([diff, Buffer.from('\n')]);
   return diff;
 }
