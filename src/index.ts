@@ -16,9 +16,9 @@ export { createDockerRuntime, LABELS, type Runtime, type Sandbox, type SandboxSp
 export { startGateway, serveGateway, type GatewayHandle, type GatewayOptions, type CompletionRecord } from './gateway/index.js';
 export { startModelServer, MODEL_POLICIES, type ModelServer, type ModelPolicyName } from './gateway/models/index.js';
 export {
-  runSubmit, runSession, buildRunReport, readManifest, sessionIdFor, sessionPaths, RUN_FILES, INFRA_ERROR_CLASSES,
+  runSubmit, runSession, readManifest, sessionIdFor, sessionPaths, RUN_FILES, INFRA_ERROR_CLASSES, ERROR_CLASSES, SESSION_STATUSES,
+  SesFileSchema, sesJsonSchema,
   type SubmitDeps, type SubmitReporter, type SubmitSummary, type RunManifest, type SesFile, type ErrorClass, type SessionStatus,
-  type RunReport as SubmitRunReport,
 } from './run/index.js';
 export { resolveSubmitConfig, readConfigFile } from './config/load.js';
 export { HARNESSES, getHarness, type HarnessName } from './harness/index.js';

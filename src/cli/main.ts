@@ -13,6 +13,7 @@ import { registerReport } from './report.js';
 import { registerCompare } from './compare.js';
 import { registerMerge } from './merge.js';
 import { registerHarness } from './harness.js';
+import { registerSchema } from './schema.js';
 import { VERSION } from '../version.js';
 
 export function buildProgram(): Command {
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerCompare(program);
   registerMerge(program);
   registerHarness(program);
+  registerSchema(program);
   return program;
 }
 

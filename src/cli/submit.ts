@@ -10,7 +10,7 @@ import { createLogger } from '../logger.js';
 import { readManifest } from '../run/manifest.js';
 import { createSubmitProgress } from '../run/progress.js';
 import { runSubmit, type SubmitSummary } from '../run/submit.js';
-import { reportRun, writeJunit } from '../report/index.js';
+import { writeJunit } from '../report/index.js';
 import { cancelSignalFromSigint } from './options.js';
 import { applyGates, gatesFromOptions } from './report.js';
 import { addSelectionOptions, downloadProgressReporter, selectionFromOptions } from './selection.js';
@@ -111,11 +111,9 @@ export function registerSubmit(program: Command): void {
       process.exitCode = EXIT_CODES.cancelled;
       return;
     }
-    if (opts.junit || gates.failUnder !== undefined || gates.maxInfraErrors !== undefined) {
-      const report = await reportRun(summary.run_dir);
-      if (typeof opts.junit === 'string') await writeJunit(opts.junit, report);
-      process.exitCode = applyGates(report, gates, base);
-    }
+    // The summary is report.json's RunReport: gates and JUnit judge exactly the figures printed above.
+    if (typeof opts.junit === 'string') await writeJunit(opts.junit, summary);
+    if (gates.failUnder !== undefined || gates.maxInfraErrors !== undefined) process.exitCode = applyGates(summary, gates, base);
   });
 }
 
@@ -159,14 +157,15 @@ function num(key: string, value: unknown): number {
 
 const pct = (r: number | null) => (r === null ? 'n/a' : `${(r * 100).toFixed(1)}%`);
 
-/** The human summary on stderr. */
+/** The human summary on stderr: the same figures as report.json and `--json` (resolved / planned sessions). */
 function summaryLines(s: SubmitSummary): string[] {
-  const lines = Object.values(s.groups).map((g) => {
-    const classes = Object.entries(g.by_error_class).map(([k, n]) => `${k} ${n}`).join(', ');
-    const statuses = Object.entries(g.by_status).map(([k, n]) => `${k} ${n}`).join(', ');
-    return `${g.model_name_or_path}: ${g.resolved_sessions}/${g.finished_sessions} resolved (${pct(g.resolve_rate)}; ${pct(g.resolve_rate_excluding_infra)} excluding infra errors) — ${statuses}${classes ? ` [${classes}]` : ''}`;
+  const nonZero = (counts: Record<string, number>) => Object.entries(counts).filter(([k, n]) => n > 0 && k !== 'none').map(([k, n]) => `${k} ${n}`).join(', ');
+  const lines = s.groups.map((g) => {
+    const classes = nonZero(g.error_classes);
+    const notRun = g.not_run_sessions > 0 ? `; ${g.not_run_sessions} not run` : '';
+    return `${g.key}: ${g.resolved}/${g.planned_sessions} resolved (${pct(g.resolve_rate)}; ${pct(g.resolve_rate_excluding_infra)} excluding infra errors${notRun}) — ${nonZero(g.statuses) || 'no sessions'}${classes ? ` [${classes}]` : ''}`;
   });
   lines.push(`${s.status === 'cancelled' ? 'cancelled' : 'finished'} in ${(s.duration_ms / 1000).toFixed(1)} s — results in ${s.run_dir}`);
-  if (s.status === 'cancelled') lines.push(`continue with: swebench submit --resume --run-id ${s.run_id} --output-dir ${path.dirname(s.run_dir)}`);
+  if (s.status === 'cancelled') lines.push(`continue with: swebench submit --resume --run-id ${s.run.run_id} --output-dir ${path.dirname(s.run_dir)}`);
   return lines;
 }

@@ -2,8 +2,8 @@
 // error classes, time and token figures, and the official summary fields.
 import { makeRunSummary, type RunSummary } from '../eval/summary.js';
 import type { InstanceReport } from '../eval/report-types.js';
-import { INFRA_ERROR_CLASSES, type ErrorClass, type SesFile } from '../run/ses-file.js';
-import { ERROR_CLASSES, SESSION_STATUSES, type LoadedRun, type LoadedSession } from './run-dir.js';
+import { ERROR_CLASSES, INFRA_ERROR_CLASSES, SESSION_STATUSES, type ErrorClass, type SesFile } from '../run/ses-file.js';
+import type { LoadedRun, LoadedSession } from './run-dir.js';
 import { describe, passAtK, wilsonInterval } from './stats.js';
 import { REPORT_SCHEMA_VERSION, type CellOutcome, type GroupReport, type InstanceRow, type RunReport, type SessionRow } from './types.js';
 
@@ -11,7 +11,7 @@ import { REPORT_SCHEMA_VERSION, type CellOutcome, type GroupReport, type Instanc
 const NO_REPORT_CLASSES: ReadonlySet<ErrorClass> = new Set(['patch_apply_failed', 'eval_error', 'eval_timeout']);
 
 /** The group key, `<harness>__<model>` (predictions.jsonl's model_name_or_path). */
-export function groupKey(ses: Pick<SesFile, 'harness' | 'model'>): string {
+export function groupKey(ses: { harness: { name: string }; model: { name: string } }): string {
   return `${ses.harness.name}__${ses.model.name}`;
 }
 
@@ -20,25 +20,46 @@ export function isInfraError(ses: Pick<SesFile, 'error_class'>): boolean {
   return ses.error_class !== null && INFRA_ERROR_CLASSES.has(ses.error_class);
 }
 
-/** Builds the report of a loaded run. */
+/** One harness × model as the report names it: from run.json's plan, else from its first ses file. */
+interface GroupId {
+  key: string;
+  harness: string;
+  harness_version: string;
+  model: string;
+  upstream_model: string;
+}
+
+/**
+ * Builds the report of a run: what `swebench report` prints and what `submit` writes as report.json (the one report
+ * model). Rates are over planned sessions: the plan's systems × tasks × num_samples when run.json records a plan,
+ * else the systems and samples the ses files show.
+ */
 export function aggregateRun(run: LoadedRun): RunReport {
   const order = new Map(run.instanceIds.map((id, i) => [id, i]));
   const byGroup = new Map<string, LoadedSession[]>();
+  const ids = new Map<string, GroupId>();
+  for (const g of run.plan?.groups ?? []) {
+    const key = groupKey({ harness: { name: g.harness }, model: { name: g.model } });
+    ids.set(key, { key, ...g });
+    byGroup.set(key, []);
+  }
   for (const s of run.sessions) {
     const key = groupKey(s.ses);
-    byGroup.set(key, [...(byGroup.get(key) ?? []), s]);
+    if (!ids.has(key)) ids.set(key, { key, harness: s.ses.harness.name, harness_version: s.ses.harness.version, model: s.ses.model.name, upstream_model: s.ses.model.upstream });
+    let list = byGroup.get(key);
+    if (!list) byGroup.set(key, (list = []));
+    list.push(s);
   }
-  const keys = [...byGroup.keys()].sort((a, b) => {
-    const [x, y] = [byGroup.get(a)![0]!.ses, byGroup.get(b)![0]!.ses];
-    return cmp(x.harness.name, y.harness.name) || cmp(x.model.name, y.model.name);
-  });
+  const keys = [...ids.values()].sort((x, y) => cmp(x.harness, y.harness) || cmp(x.model, y.model)).map((g) => g.key);
   const sessionOrder = (a: LoadedSession, b: LoadedSession) =>
     (order.get(a.ses.instance_id) ?? 0) - (order.get(b.ses.instance_id) ?? 0) || a.ses.sample_index - b.ses.sample_index;
-  const groups = keys.map((k) => aggregateGroup(k, byGroup.get(k)!.sort(sessionOrder), run.instanceIds));
+  // Per group, per instance: built once so a report over thousands of sessions stays linear.
+  const cells = new Map(keys.map((k) => [k, byInstance(byGroup.get(k)!.sort(sessionOrder))]));
+  const groups = keys.map((k) => aggregateGroup(ids.get(k)!, byGroup.get(k)!, cells.get(k)!, run.instanceIds, run.plan?.num_samples));
   const sessions = keys.flatMap((k) => byGroup.get(k)!.map(sessionRow));
   const instances = run.instanceIds.map((id): InstanceRow => ({
     instance_id: id,
-    cells: Object.fromEntries(keys.map((k) => [k, cellFor(byGroup.get(k)!.filter((s) => s.ses.instance_id === id))])),
+    cells: Object.fromEntries(keys.map((k) => [k, cellFor(cells.get(k)!.get(id) ?? [])])),
   }));
   const sum = (f: (g: GroupReport) => number) => groups.reduce((s, g) => s + f(g), 0);
   return {
@@ -53,28 +74,39 @@ export function aggregateRun(run: LoadedRun): RunReport {
       tasks: run.instanceIds.length,
     },
     groups,
-    totals: { sessions: sum((g) => g.sessions), resolved: sum((g) => g.resolved), infra_errors: sum((g) => g.infra_errors), empty_patches: sum((g) => g.empty_patches) },
+    totals: {
+      planned_sessions: sum((g) => g.planned_sessions),
+      sessions: sum((g) => g.sessions),
+      resolved: sum((g) => g.resolved),
+      infra_errors: sum((g) => g.infra_errors),
+      empty_patches: sum((g) => g.empty_patches),
+    },
     instances,
     sessions,
   };
 }
 
-function aggregateGroup(key: string, sessions: LoadedSession[], instanceIds: string[]): GroupReport {
-  const first = sessions[0]!.ses;
+function byInstance(sessions: readonly LoadedSession[]): Map<string, LoadedSession[]> {
+  const out = new Map<string, LoadedSession[]>();
+  for (const s of sessions) {
+    let list = out.get(s.ses.instance_id);
+    if (!list) out.set(s.ses.instance_id, (list = []));
+    list.push(s);
+  }
+  return out;
+}
+
+function aggregateGroup(id: GroupId, sessions: LoadedSession[], cells: Map<string, LoadedSession[]>, instanceIds: string[], plannedSamples: number | undefined): GroupReport {
   const all = sessions.map((s) => s.ses);
   const tasks = instanceIds.length;
-  const numSamples = Math.max(1, ...all.map((s) => s.sample_index + 1));
+  const numSamples = plannedSamples ?? Math.max(1, ...all.map((s) => s.sample_index + 1));
   const planned = tasks * numSamples;
   const resolved = all.filter((s) => s.resolved).length;
   const infra = all.filter(isInfraError).length;
-  const perTask = instanceIds.map((id) => all.filter((s) => s.instance_id === id));
+  const perTask = instanceIds.map((iid) => (cells.get(iid) ?? []).map((s) => s.ses));
   const remaining = planned - infra;
   return {
-    key,
-    harness: first.harness.name,
-    harness_version: first.harness.version,
-    model: first.model.name,
-    upstream_model: first.model.upstream,
+    ...id,
     tasks,
     num_samples: numSamples,
     planned_sessions: planned,
@@ -87,7 +119,8 @@ function aggregateGroup(key: string, sessions: LoadedSession[], instanceIds: str
     resolve_rate_excluding_infra: remaining > 0 ? resolved / remaining : null,
     resolve_rate_excluding_infra_ci95: remaining > 0 ? wilsonInterval(resolved, remaining) : null,
     pass_at_k: passAtKTable(perTask.map((ss) => ss.filter((s) => s.status !== 'CANCELLED'))),
-    empty_patches: all.filter((s) => s.patch === '').length,
+    empty_patches: all.filter((s) => s.empty_generation).length,
+    not_run_sessions: Math.max(0, planned - all.filter((s) => s.status !== 'CANCELLED').length),
     statuses: countBy(SESSION_STATUSES, all.map((s) => s.status)),
     error_classes: countBy([...ERROR_CLASSES, 'none'] as const, all.map((s) => s.error_class ?? 'none')),
     session_time_ms: describe(all.map((s) => s.run_ms)),
@@ -157,7 +190,7 @@ function sessionRow({ ses, file }: LoadedSession): SessionRow {
     error_class: ses.error_class,
     error: ses.error,
     resolved: ses.resolved,
-    empty_patch: ses.patch === '',
+    empty_patch: ses.empty_generation,
     run_ms: ses.run_ms,
     record_count: ses.record_count,
     total_tokens: ses.usage.total_tokens,

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { ConfigError, throwIfAborted } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { isRecordObject } from '../dataset/records.js';
-import { buildRunReport, hasPrediction, predictionLine } from '../run/report.js';
+import { hasPrediction, predictionLine } from '../run/predictions.js';
 import { aggregateRun } from './aggregate.js';
 import { loadRun, RUN_JSON, ROLLOUT_DIR, sessionKey, type LoadedRun } from './run-dir.js';
 import type { RunReport } from './types.js';
@@ -59,11 +59,8 @@ export async function mergeRuns(config: MergeConfig, deps: { logger: Logger; sig
   await atomicWrite(path.join(config.out, 'predictions.jsonl'), predictions.join(''));
   const merged = await loadRun(config.out, { signal: deps.signal });
   const report = aggregateRun(merged);
-  // report.json in the pipeline's own shape, so a merged run directory reads like an unsharded one.
-  const numSamples = Math.max(1, ...sessions.map((s) => s.sample_index + 1));
-  const groups = report.groups.map((g) => ({ harness: g.harness, harnessVersion: g.harness_version, model: g.model }));
-  const runReport = buildRunReport({ runId, tasks: instanceIds.map((instance_id) => ({ instance_id })), groups, numSamples }, sessions);
-  await atomicWrite(path.join(config.out, 'report.json'), JSON.stringify(runReport, null, 2) + '\n');
+  // The same report.json `submit` writes, so a merged run directory reads like an unsharded one.
+  await atomicWrite(path.join(config.out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   return { dir: config.out, sessions: merged.sessions.length, instances: instanceIds.length, report };
 }
 

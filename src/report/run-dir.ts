@@ -5,7 +5,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { describeValue, isRecordObject } from '../dataset/records.js';
 import { ConfigError, throwIfAborted } from '../errors.js';
-import type { ErrorClass, SesFile, SessionStatus } from '../run/ses-file.js';
+import { SesFileSchema, type SesFile } from '../run/ses-file.js';
 
 /** Names inside a run directory (src/run/layout.ts writes them). */
 export const ROLLOUT_DIR = 'rollout_results';
@@ -23,6 +23,12 @@ export interface RunMeta {
   raw: Record<string, unknown>;
 }
 
+/** What the run set out to do, from run.json: the systems compared and the samples per task. Rates divide by it. */
+export interface RunPlan {
+  num_samples: number;
+  groups: Array<{ harness: string; harness_version: string; model: string; upstream_model: string }>;
+}
+
 /** One ses file with where it lives (relative to the run directory). */
 export interface LoadedSession {
   ses: SesFile;
@@ -38,57 +44,13 @@ export interface LoadedRun {
   /** The task set: run.json's instance_ids, else every instance id seen in a ses file (sorted). */
   instanceIds: string[];
   taskSetSource: 'run.json' | 'ses_files';
+  /** From run.json; null when it does not say (then the groups and samples are those the ses files show). */
+  plan: RunPlan | null;
 }
 
-const STATUSES = ['COMPLETED', 'FAILED', 'TIMEOUT', 'ERROR', 'CANCELLED'] as const satisfies readonly SessionStatus[];
-/** Every error class, in DESIGN.md order: the stable key order of the report's counts. */
-export const ERROR_CLASSES = [
-  'no_completions', 'early_exit_text_only', 'agent_crash', 'agent_timeout', 'idle_timeout', 'completion_cap',
-  'context_length_exceeded', 'upstream_error', 'patch_apply_failed', 'eval_error', 'eval_timeout', 'infra_error',
-] as const satisfies readonly ErrorClass[];
-/** Every session status: the stable key order of the report's counts. */
-export { STATUSES as SESSION_STATUSES };
-
-const count = z.number().int().min(0);
-const ms = z.number().min(0);
 const id = z.string().min(1);
 
-/** The parts of SesFile the report relies on; unknown fields pass through untouched. */
-const sesSchema = z.looseObject({
-  schema_version: z.literal(1),
-  run_id: z.string(),
-  instance_id: id,
-  session_id: id,
-  sample_index: count,
-  harness: z.looseObject({ name: id, version: z.string() }),
-  model: z.looseObject({ name: id, upstream: z.string() }),
-  status: z.enum(STATUSES),
-  error: z.string().nullable(),
-  error_class: z.enum(ERROR_CLASSES).nullable(),
-  record_count: count,
-  trace_count: count,
-  run_ms: ms,
-  started_at: z.string(),
-  finished_at: z.string(),
-  timings_ms: z.looseObject({ container_start: ms, harness_setup: ms, agent: ms, patch: ms, eval: ms }),
-  usage: z.looseObject({ prompt_tokens: count, completion_tokens: count, total_tokens: count }),
-  exit_code: z.number().int().nullable(),
-  patch: z.string(),
-  reward: z.number(),
-  resolved: z.boolean(),
-  trajectory: z.looseObject({
-    messages: z.array(z.unknown()),
-    metadata: z.looseObject({
-      api_type: z.string(),
-      evaluation: z.looseObject({
-        report: z.looseObject({ empty_generation: z.boolean(), resolved: z.boolean().optional() }).nullable(),
-      }),
-    }),
-  }),
-  artifacts: z.looseObject({ records: z.string(), agent_log: z.string(), patch: z.string(), eval_dir: z.string().nullable() }),
-});
-
-const SES_HINT = 'Ses files are written by `swebench submit` (schema: src/run/ses-file.ts); re-run or resume the run, or remove the broken file.';
+const SES_HINT = 'Ses files are written by `swebench submit` (schema: `swebench schema ses`); re-run or resume the run, or remove the broken file.';
 
 const runJsonSchema = z.looseObject({
   run_id: z.string().optional(),
@@ -126,7 +88,24 @@ export async function loadRun(dir: string, opts: { signal?: AbortSignal } = {}):
       });
     }
   }
-  return { dir, meta, sessions, instanceIds, taskSetSource: fromMeta ? 'run.json' : 'ses_files' };
+  return { dir, meta, sessions, instanceIds, taskSetSource: fromMeta ? 'run.json' : 'ses_files', plan: meta ? runPlanOf(meta.raw) : null };
+}
+
+const planSchema = z.object({
+  harnesses: z.array(z.object({ name: id, version: z.string() })).min(1),
+  model: z.object({ name: id, upstream: z.string() }),
+  config: z.object({ num_samples: z.number().int().min(1) }),
+});
+
+/** The plan a run.json (src/run/manifest.ts RunManifest) records; null when it lacks one (a run that never reached its model). */
+export function runPlanOf(manifest: unknown): RunPlan | null {
+  const m = planSchema.safeParse(manifest);
+  if (!m.success) return null;
+  const { harnesses, model, config } = m.data;
+  return {
+    num_samples: config.num_samples,
+    groups: harnesses.map((h) => ({ harness: h.name, harness_version: h.version, model: model.name, upstream_model: model.upstream })),
+  };
 }
 
 async function readRunMeta(file: string): Promise<RunMeta | null> {
@@ -191,13 +170,13 @@ async function readSes(dir: string, file: string): Promise<LoadedSession> {
   } catch (err) {
     throw new ConfigError(`invalid JSON (${(err as Error).message})`, { source: abs, hint: SES_HINT });
   }
-  const parsed = sesSchema.safeParse(data);
+  const parsed = SesFileSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const got = issue.path.reduce<unknown>((v, k) => (isRecordObject(v) || Array.isArray(v) ? (v as Record<string, unknown>)[k as string] : undefined), data);
     throw new ConfigError(`field "${issue.path.join('.') || '(root)'}": ${issue.message} (got ${describeValue(got)})`, { source: abs, hint: SES_HINT });
   }
-  const ses = data as SesFile;
+  const ses = parsed.data;
   const [taskDir, name] = file.split('/').slice(-2) as [string, string];
   if (taskDir !== `task_${ses.instance_id.replace(/[/\\]/g, '__')}` || name !== `ses_${ses.session_id}.json`) {
     throw new ConfigError(

@@ -26,7 +26,7 @@ export interface GroupReport {
   upstream_model: string;
   /** Size of the run's task set. */
   tasks: number;
-  /** max(sample_index) + 1 over this group's sessions (1 when it has none). */
+  /** run.json's num_samples; without a plan, max(sample_index) + 1 over this group's sessions (1 when it has none). */
   num_samples: number;
   /** tasks × num_samples. */
   planned_sessions: number;
@@ -50,8 +50,10 @@ export interface GroupReport {
    * the largest k every sampled task supports. With one sample per task pass@1 = resolved tasks / tasks.
    */
   pass_at_k: Record<string, number>;
-  /** Sessions whose patch is empty. */
+  /** Sessions whose extracted patch is empty (`empty_generation`). */
   empty_patches: number;
+  /** Planned sessions that did not run: CANCELLED, or no ses file yet (a run in progress, or killed hard). */
+  not_run_sessions: number;
   /** Sessions by status (every status present, 0 when none). */
   statuses: Record<SessionStatus, number>;
   /** Sessions by error_class (every class present, plus `none` for sessions without one). */
@@ -111,7 +113,7 @@ export interface RunReport {
   };
   /** Sorted by harness, then model. */
   groups: GroupReport[];
-  totals: { sessions: number; resolved: number; infra_errors: number; empty_patches: number };
+  totals: { planned_sessions: number; sessions: number; resolved: number; infra_errors: number; empty_patches: number };
   /** In task-set order. */
   instances: InstanceRow[];
   /** By group, then task-set order, then sample_index. */

@@ -3,8 +3,11 @@
 export { runSubmit, type SubmitDeps, type SubmitReporter, type SubmitSummary, type SessionRef } from './submit.js';
 export { runSession, WORKDIR, SESSION_HOME, type SessionEnv, type SessionPlan, type SessionHooks } from './session.js';
 export { createSubmitProgress, progressTty, sessionOutcome, type SubmitProgress } from './progress.js';
-export { buildRunReport, modelNameOrPath, type GroupReport, type ReportExtras, type RunReport } from './report.js';
+export { hasPrediction, predictionLine } from './predictions.js';
 export { RUN_FILES, sessionIdFor, sessionPaths, taskDirName } from './layout.js';
 export { readManifest, type RunManifest } from './manifest.js';
 export { STATUS_OF } from './diagnose.js';
-export { INFRA_ERROR_CLASSES, SESSION_PHASES, type ErrorClass, type SesFile, type SessionPhase, type SessionStatus } from './ses-file.js';
+export {
+  ERROR_CLASSES, INFRA_ERROR_CLASSES, SESSION_PHASES, SESSION_STATUSES, SesFileSchema, sesJsonSchema,
+  type ErrorClass, type SesFile, type SessionPhase, type SessionStatus,
+} from './ses-file.js';

@@ -1,16 +1,20 @@
-// The run directory, written down once. Every path the pipeline, resume and the report read comes from here.
-//
-// results/<run-id>/
-//   run.json                      resolved config (secrets redacted), versions, start/end, host, config hash
-//   predictions.jsonl             {instance_id, model_name_or_path, model_patch, harness, session_id, sample_index}
-//   report.json                   official summary fields per harness/model + resolve rates and error classes
-//   rollout_results/
-//     task_<instance_id>/
-//       ses_<session_id>.json     the session result (SesFile), written atomically, exactly one per session
-//       ses_<session_id>/         records.jsonl, agent.log, patch.diff, eval/{eval.sh,test_output.txt,report.json,run_instance.log}
+// The run directory, written down once: RESULTS_LAYOUT is the tree the README shows (a test keeps them equal), and
+// every path the pipeline, resume and the report read comes from here.
 import { createHash } from 'node:crypto';
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+
+/** The run directory of `swebench submit`, as the README shows it. */
+export const RESULTS_LAYOUT = `results/<run-id>/
+  run.json                            resolved config (secrets redacted), harness versions, task ids, start/end, host
+  predictions.jsonl                   {instance_id, model_name_or_path, model_patch, harness, session_id, sample_index}
+  report.json                         the run's report, as \`swebench report --json\` prints it (rates over planned sessions)
+  rollout_results/
+    task_<instance_id>/
+      ses_<session_id>.json           the session result (\`swebench schema ses\`), written atomically
+      ses_<session_id>/               records.jsonl, agent.log, patch.diff,
+                                      eval/{eval.sh, patch.diff, test_output.txt, run_instance.log, report.json}
+`;
 
 /** File and directory names inside a run directory. */
 export const RUN_FILES = {

@@ -4,8 +4,12 @@
 import { appendFile, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { RUN_FILES, sessionPaths, writeFileAtomic, writeJsonAtomic } from './layout.js';
-import { buildRunReport, hasPrediction, predictionLine, type ReportPlan, type RunReport } from './report.js';
-import type { SesFile } from './ses-file.js';
+import { aggregateRun } from '../report/aggregate.js';
+import { runPlanOf } from '../report/run-dir.js';
+import type { RunReport } from '../report/types.js';
+import type { RunManifest } from './manifest.js';
+import { hasPrediction, predictionLine } from './predictions.js';
+import { SesFileSchema, type SesFile } from './ses-file.js';
 
 /** A planned session's identity (what resume matches ses files by). */
 export interface SessionKey {
@@ -17,9 +21,9 @@ export interface SessionKey {
 export async function readFinishedSes(runDir: string, key: SessionKey): Promise<SesFile | null> {
   const file = sessionPaths(runDir, key.instanceId, key.sessionId).abs.sesFile;
   try {
-    const ses = JSON.parse(await readFile(file, 'utf8')) as SesFile;
-    const ok = ses?.schema_version === 1 && ses.session_id === key.sessionId && typeof ses.status === 'string' && ses.status !== 'CANCELLED';
-    return ok ? ses : null;
+    const parsed = SesFileSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
+    const ses = parsed.success ? parsed.data : null;
+    return ses && ses.session_id === key.sessionId && ses.status !== 'CANCELLED' ? ses : null;
   } catch {
     return null;
   }
@@ -32,19 +36,21 @@ export async function removeSessionFiles(runDir: string, key: SessionKey): Promi
   await rm(p.dir, { recursive: true, force: true });
 }
 
-/** Serialises writes of predictions.jsonl and report.json. */
+/** Serialises writes of predictions.jsonl and report.json; report.json is the one report model (report/aggregate.ts). */
 export class RunResults {
   private readonly sessions = new Map<string, SesFile>();
   private chain: Promise<void> = Promise.resolve();
+  private reportQueued = false;
   private latest: RunReport;
 
+  /** `manifest` is read at every report write, so report.json carries the run's latest start/end times. */
   constructor(
     readonly runDir: string,
-    private readonly plan: ReportPlan,
+    private readonly manifest: RunManifest,
     kept: readonly SesFile[],
   ) {
     for (const s of kept) this.sessions.set(s.session_id, s);
-    this.latest = buildRunReport(plan, [...this.sessions.values()]);
+    this.latest = this.compute();
   }
 
   get predictionsPath(): string {
@@ -69,22 +75,46 @@ export class RunResults {
     });
   }
 
-  /** Records one finished session: its prediction (if any) and the new report. */
+  /** Records one finished session: its prediction (if any) now, the new report.json with the next write. */
   add(ses: SesFile): Promise<void> {
-    return this.enqueue(async () => {
+    const appended = this.enqueue(async () => {
       this.sessions.set(ses.session_id, ses);
       if (hasPrediction(ses)) await appendFile(this.predictionsPath, predictionLine(ses));
+    });
+    return Promise.all([appended, this.queueReport()]).then(() => {});
+  }
+
+  /** Writes report.json once more (the run's end: the manifest now has its finish time) and waits for every write. */
+  async finish(): Promise<void> {
+    await this.queueReport();
+    await this.chain;
+  }
+
+  // Sessions that finish while a report is being written share the next write: one report per burst, not per session.
+  private queueReport(): Promise<void> {
+    if (this.reportQueued) return this.chain;
+    this.reportQueued = true;
+    return this.enqueue(async () => {
+      this.reportQueued = false;
       await this.writeReport();
     });
   }
 
-  /** Resolves when every queued write is done. */
-  flush(): Promise<void> {
-    return this.chain;
+  private compute(): RunReport {
+    const sessions = [...this.sessions.values()].map((ses) => ({ ses, file: sessionPaths(this.runDir, ses.instance_id, ses.session_id).rel.sesFile }));
+    const m = this.manifest;
+    return aggregateRun({
+      dir: this.runDir,
+      meta: { run_id: m.run_id, instance_ids: m.instance_ids, config: m.config, started_at: m.started_at, finished_at: m.finished_at, raw: { ...m } },
+      sessions,
+      instanceIds: m.instance_ids,
+      taskSetSource: 'run.json',
+      plan: runPlanOf(m),
+    });
   }
 
   private async writeReport(): Promise<void> {
-    this.latest = buildRunReport(this.plan, [...this.sessions.values()]);
+    this.latest = this.compute();
     await writeJsonAtomic(this.reportPath, this.latest);
   }
 

@@ -4,8 +4,8 @@ import type { InstanceOutcome } from '../eval/run-instance.js';
 import type { HarnessFailure } from '../harness/types.js';
 import { describeGateway, oneLine, outputTail, type AgentEnd, type Verdict } from './diagnose.js';
 import type { SessionPaths } from './layout.js';
-import { trajectoryMessages, type RecordsDigest } from './records-digest.js';
-import type { SesFile, SessionPhase } from './ses-file.js';
+import { emptyDigest, trajectoryMessages, type RecordsDigest } from './records-digest.js';
+import { SesFileSchema, type EvaluationReport, type SesFile, type SessionPhase } from './ses-file.js';
 import type { SessionEnv, SessionPlan } from './session.js';
 
 type Timings = SesFile['timings_ms'];
@@ -27,13 +27,23 @@ export interface SessionState {
   paths: SessionPaths;
 }
 
-/** Assembles the ses file from what the session got to. */
+/** What a session knows before anything ran: the state of a session cancelled before it started. */
+export function notStartedState(paths: SessionPaths, startedAt = new Date()): SessionState {
+  return {
+    agentEnd: null, failure: undefined, launchedAtMs: null, digest: emptyDigest(), patch: '', patchExtracted: false,
+    evalOutcome: null, verdict: null, cancelled: true, failedPhase: undefined, startedAt,
+    timings: { container_start: 0, harness_setup: 0, agent: 0, patch: 0, eval: 0 }, paths,
+  };
+}
+
+/** Assembles the ses file from what the session got to, checked against the one ses schema (a writer bug throws here). */
 export function buildSesFile(plan: SessionPlan, env: Pick<SessionEnv, 'runId' | 'modelName' | 'upstreamModel'>, s: SessionState): SesFile {
   const finishedAt = new Date();
   const { task } = plan;
   const d = s.digest;
   const report = s.evalOutcome?.report?.[task.instance_id];
-  const evaluated = report ? { ...report, empty_generation: false } : s.patchExtracted && s.patch === '' ? emptyReport() : null;
+  const emptyGeneration = s.patchExtracted && s.patch === '';
+  const evaluated = report ? { ...report, empty_generation: false } : emptyGeneration ? emptyReport() : null;
   const resolved = !s.cancelled && report?.resolved === true;
   const status: SesFile['status'] = s.cancelled ? 'CANCELLED' : (s.verdict?.status ?? 'COMPLETED');
   const ses: SesFile = {
@@ -45,8 +55,9 @@ export function buildSesFile(plan: SessionPlan, env: Pick<SessionEnv, 'runId' | 
     harness: { name: plan.harness.name, version: plan.harnessVersion },
     model: { name: env.modelName, upstream: env.upstreamModel },
     status,
-    error: s.cancelled ? `cancelled during ${s.failedPhase ?? 'start-up'}` : (s.verdict?.error ?? null),
+    error: s.cancelled ? (s.failedPhase ? `cancelled during ${s.failedPhase}` : 'cancelled before it started') : (s.verdict?.error ?? null),
     error_class: s.cancelled ? null : (s.verdict?.errorClass ?? null),
+    empty_generation: emptyGeneration,
     record_count: d.count,
     trace_count: d.count,
     run_ms: finishedAt.getTime() - s.startedAt.getTime(),
@@ -87,10 +98,15 @@ export function buildSesFile(plan: SessionPlan, env: Pick<SessionEnv, 'runId' | 
       ...(s.failure ? { harness: oneLine(s.failure.error) } : {}),
     };
   }
+  const checked = SesFileSchema.safeParse(ses);
+  if (!checked.success) {
+    const issue = checked.error.issues[0]!;
+    throw new Error(`internal: ses file of session ${plan.sessionId} breaks the schema at "${issue.path.join('.')}": ${issue.message}`);
+  }
   return ses;
 }
 
 /** The evaluation entry of an empty patch (never run, like the official harness's empty_patch instances). */
-function emptyReport(): NonNullable<SesFile['trajectory']['metadata']['evaluation']['report']> {
+function emptyReport(): EvaluationReport {
   return { patch_is_None: false, patch_exists: false, patch_successfully_applied: false, resolved: false, empty_generation: true };
 }

@@ -1,100 +1,141 @@
-// The session result schema written to rollout_results/task_<instance_id>/ses_<session_id>.json.
-// Field names that downstream tools already read are kept (status, error, record_count, run_ms, trace_count,
-// trajectory.messages, trajectory.metadata.api_type, trajectory.metadata.evaluation.report).
-//
-// results/<run-id>/
-//   run.json                      resolved config (secrets redacted), versions, start/end, host
-//   predictions.jsonl             {instance_id, model_name_or_path, model_patch} (+ harness, session_id, sample_index)
-//   report.json                   official summary fields + our extras (per harness/model/error class)
-//   rollout_results/
-//     task_<instance_id>/
-//       ses_<session_id>.json     SesFile
-//       ses_<session_id>/         records.jsonl, agent.log, patch.diff, eval/{eval.sh,test_output.txt,report.json,run_instance.log}
+// The session result written to rollout_results/task_<instance_id>/ses_<session_id>.json, defined once: a zod
+// schema from which the TypeScript type is inferred, the status and error-class enums, and the JSON Schema that
+// `swebench schema ses` prints for other languages. The writer (ses-build.ts), the reader (report/run-dir.ts,
+// resume) and the tests all import this module. Field names that downstream tools already read are kept (status,
+// error, record_count, run_ms, trace_count, trajectory.messages, trajectory.metadata.api_type,
+// trajectory.metadata.evaluation.report). Where it lives in a run directory: RESULTS_LAYOUT in layout.ts.
+import { z } from 'zod';
 import type { ClientProtocol } from '../gateway/protocols/types.js';
-import type { InstanceReportEntry } from '../eval/grading.js';
 
-export type SessionStatus = 'COMPLETED' | 'FAILED' | 'TIMEOUT' | 'ERROR' | 'CANCELLED';
+/** Terminal statuses of a session (DESIGN.md decision 7), in report order. */
+export const SESSION_STATUSES = ['COMPLETED', 'FAILED', 'TIMEOUT', 'ERROR', 'CANCELLED'] as const;
+export type SessionStatus = (typeof SESSION_STATUSES)[number];
+
+/** Every error class (DESIGN.md decision 7), in DESIGN.md order: the stable key order of the report's counts. */
+export const ERROR_CLASSES = [
+  'no_completions', 'early_exit_text_only', 'agent_crash', 'agent_timeout', 'idle_timeout', 'completion_cap',
+  'context_length_exceeded', 'upstream_error', 'patch_apply_failed', 'eval_error', 'eval_timeout', 'infra_error',
+] as const;
+export type ErrorClass = (typeof ERROR_CLASSES)[number];
+
+/** Error classes caused by the infrastructure rather than the agent (excluded from the "excluding infra" rate). */
+export const INFRA_ERROR_CLASSES: ReadonlySet<ErrorClass> = new Set(['infra_error', 'eval_error', 'eval_timeout']);
 
 /** The pipeline's phases, in order (the keys of `timings_ms`). */
 export const SESSION_PHASES = ['container_start', 'harness_setup', 'agent', 'patch', 'eval'] as const;
 export type SessionPhase = (typeof SESSION_PHASES)[number];
 
-/** DESIGN.md decision 7. */
-export type ErrorClass =
-  | 'no_completions'
-  | 'early_exit_text_only'
-  | 'agent_crash'
-  | 'agent_timeout'
-  | 'idle_timeout'
-  | 'completion_cap'
-  | 'context_length_exceeded'
-  | 'upstream_error'
-  | 'patch_apply_failed'
-  | 'eval_error'
-  | 'eval_timeout'
-  | 'infra_error';
+/** The client protocols a harness speaks (`trajectory.metadata.api_type`). */
+export const API_TYPES = ['openai_chat', 'openai_responses', 'anthropic_messages'] as const satisfies readonly ClientProtocol[];
 
-/** Error classes caused by the infrastructure rather than the agent (excluded from the "excluding infra" rate). */
-export const INFRA_ERROR_CLASSES: ReadonlySet<ErrorClass> = new Set(['infra_error', 'eval_error', 'eval_timeout']);
+const count = z.number().int().min(0);
+const iso = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO 8601 date');
+const testResults = z.strictObject({ success: z.array(z.string()), failure: z.array(z.string()) });
 
-export interface SesFile {
-  schema_version: 1;
-  run_id: string;
-  instance_id: string;
-  session_id: string;
-  sample_index: number;
-  harness: { name: string; version: string };
+/** The official per-instance report entry (SWE-bench's report.json value) plus `empty_generation`. */
+const evaluationReport = z.strictObject({
+  patch_is_None: z.boolean(),
+  patch_exists: z.boolean(),
+  patch_successfully_applied: z.boolean(),
+  resolved: z.boolean(),
+  tests_status: z
+    .strictObject({ FAIL_TO_PASS: testResults, PASS_TO_PASS: testResults, FAIL_TO_FAIL: testResults, PASS_TO_FAIL: testResults })
+    .optional(),
+  empty_generation: z.boolean(),
+});
+
+const sesObject = z.strictObject({
+  schema_version: z.literal(1),
+  run_id: z.string().min(1),
+  instance_id: z.string().min(1),
+  /** sessionIdFor(): 16 hex digits of a hash of (run, instance, harness, sample). */
+  session_id: z.string().regex(/^[0-9a-f]{16}$/, 'expected 16 lowercase hex digits'),
+  sample_index: count,
+  harness: z.strictObject({ name: z.string().min(1), version: z.string().min(1) }),
   /** The model name the harness was told, and the upstream model that served it. */
-  model: { name: string; upstream: string };
-  status: SessionStatus;
+  model: z.strictObject({ name: z.string().min(1), upstream: z.string().min(1) }),
+  status: z.enum(SESSION_STATUSES),
   /** One line; null when COMPLETED without problems. */
-  error: string | null;
-  error_class: ErrorClass | null;
+  error: z.string().min(1).nullable(),
+  error_class: z.enum(ERROR_CLASSES).nullable(),
+  /** True when the agent's patch was extracted and is empty (also under trajectory.metadata.evaluation.report). */
+  empty_generation: z.boolean(),
   /** Number of gateway records (completions) of this session. */
-  record_count: number;
+  record_count: count,
   /** Same as record_count (kept for tools that read trace_count). */
-  trace_count: number;
+  trace_count: count,
   /** Wall time of the whole session in milliseconds. */
-  run_ms: number;
-  started_at: string;
-  finished_at: string;
-  timings_ms: { container_start: number; harness_setup: number; agent: number; patch: number; eval: number };
-  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
-  exit_code: number | null;
-  /** The extracted `git diff <base_commit>` (empty string when nothing changed). */
-  patch: string;
+  run_ms: count,
+  started_at: iso,
+  finished_at: iso,
+  timings_ms: z.strictObject({ container_start: count, harness_setup: count, agent: count, patch: count, eval: count }),
+  usage: z.strictObject({ prompt_tokens: count, completion_tokens: count, total_tokens: count }),
+  exit_code: z.number().int().nullable(),
+  /** The extracted `git diff <base_commit>` (empty string when nothing changed or nothing was extracted). */
+  patch: z.string(),
   /** 1 when resolved, else 0. */
-  reward: number;
-  resolved: boolean;
-  /** Tail of the harness output and what the gateway saw, for diagnosis. */
-  diagnosis?: {
-    agent_output_tail: string;
-    gateway: string;
-    /** The harness's own reading of its exit and output (`Harness.classify`), when it had one. */
-    harness?: string;
-  };
+  reward: z.union([z.literal(0), z.literal(1)]),
+  resolved: z.boolean(),
+  /** Tail of the harness output and what the gateway saw, for diagnosis (sessions that failed or made no completion). */
+  diagnosis: z
+    .strictObject({
+      agent_output_tail: z.string(),
+      gateway: z.string().min(1),
+      /** The harness's own reading of its exit and output (`Harness.classify`), when it had one. */
+      harness: z.string().optional(),
+    })
+    .optional(),
   /** The phase the session was in when it failed, was cancelled or hit an infrastructure error. */
-  failed_phase?: SessionPhase;
+  failed_phase: z.enum(SESSION_PHASES).optional(),
   /** True when `git diff` ran: `patch` is the agent's result (and a predictions.jsonl line exists). */
-  patch_extracted?: boolean;
+  patch_extracted: z.boolean(),
   /** Harness launch → first request at the gateway, in ms (the harness's start-up time); null without requests. */
-  agent_first_request_ms?: number | null;
+  agent_first_request_ms: count.nullable(),
   /** The evaluation's own steps (the test run is `eval_timings_ms.eval`). */
-  eval_timings_ms?: { container_start: number; apply: number; eval: number };
+  eval_timings_ms: z.strictObject({ container_start: count, apply: count, eval: count }).optional(),
   /** The task image the agent and the evaluation ran in. */
-  image?: string;
-  trajectory: {
+  image: z.string().min(1),
+  trajectory: z.strictObject({
     /** The conversation as the gateway saw it (last completion's request messages + its response). */
-    messages: unknown[];
-    metadata: {
-      api_type: ClientProtocol;
-      evaluation: {
+    messages: z.array(z.unknown()),
+    metadata: z.strictObject({
+      api_type: z.enum(API_TYPES),
+      evaluation: z.strictObject({
         /** The official per-instance report entry plus empty_generation; null when not evaluated. */
-        report: (Partial<InstanceReportEntry> & { empty_generation: boolean }) | null;
-        error_class?: string;
-      };
-    };
-  };
+        report: evaluationReport.nullable(),
+        error_class: z.string().optional(),
+      }),
+    }),
+  }),
   /** Paths of the artifacts, relative to the run directory. */
-  artifacts: { records: string; agent_log: string; patch: string; eval_dir: string | null };
+  artifacts: z.strictObject({ records: z.string(), agent_log: z.string(), patch: z.string(), eval_dir: z.string().nullable() }),
+});
+
+/** The ses file: its fields plus the rules that tie them together (checked on write and on read). */
+export const SesFileSchema = sesObject.superRefine((s, ctx) => {
+  const fail = (message: string, path: string[]) => ctx.addIssue({ code: 'custom', message, path });
+  if (s.trace_count !== s.record_count) fail('must equal record_count', ['trace_count']);
+  if (s.reward !== (s.resolved ? 1 : 0)) fail('must be 1 when resolved, else 0', ['reward']);
+  if (s.status === 'COMPLETED' && s.error !== null) fail('must be null when status is COMPLETED', ['error']);
+  if (s.status === 'COMPLETED' && s.error_class !== null) fail('must be null when status is COMPLETED', ['error_class']);
+  if (s.status !== 'COMPLETED' && s.error === null) fail(`must say why the session ended ${s.status}`, ['error']);
+  if (['FAILED', 'TIMEOUT', 'ERROR'].includes(s.status) && s.error_class === null) fail(`must be set when status is ${s.status}`, ['error_class']);
+  if (s.patch !== '' && !s.patch_extracted) fail('a patch was recorded without extraction', ['patch_extracted']);
+  if (s.patch !== '' && !s.patch.endsWith('\n')) fail('a git diff ends with a newline', ['patch']);
+  if (s.empty_generation !== (s.patch_extracted && s.patch === '')) fail('must be true exactly when an extracted patch is empty', ['empty_generation']);
+  const report = s.trajectory.metadata.evaluation.report;
+  if (report && report.empty_generation !== s.empty_generation) fail('must equal the top-level empty_generation', ['trajectory', 'metadata', 'evaluation', 'report', 'empty_generation']);
+  if (Date.parse(s.finished_at) < Date.parse(s.started_at)) fail('is before started_at', ['finished_at']);
+});
+
+export type SesFile = z.infer<typeof SesFileSchema>;
+export type EvaluationReport = z.infer<typeof evaluationReport>;
+
+/** The ses file as JSON Schema (draft 2020-12), for consumers in other languages; the cross-field rules are zod-only. */
+export function sesJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(sesObject, { io: 'output' }),
+    $id: 'urn:swebench:ses-file:1',
+    title: 'swebench session result (rollout_results/task_<instance_id>/ses_<session_id>.json)',
+  };
 }

@@ -20,9 +20,10 @@ import { defaultRunId, sessionIdFor, sessionPaths, writeJsonAtomic } from './lay
 import { checkResumable, configHash, hostInfo, readManifest, redactConfig, writeManifest, SWEBENCH_VERSION, type RunManifest } from './manifest.js';
 import { openModelSource, type ModelSource } from './model-source.js';
 import { loadPromptTemplate } from './prompt.js';
-import type { RunReport } from './report.js';
+import type { RunReport } from '../report/types.js';
 import { readFinishedSes, removeSessionFiles, RunResults } from './results.js';
 import type { SesFile, SessionPhase } from './ses-file.js';
+import { buildSesFile, notStartedState } from './ses-build.js';
 import { runSession, type SessionEnv, type SessionPlan } from './session.js';
 import { networkWarnings } from './agent-network.js';
 
@@ -170,12 +171,7 @@ export async function runSubmit(config: SubmitConfig, deps: SubmitDeps = {}): Pr
     await writeManifest(runDir, manifest);
     written = true;
     const modelName = manifest.model.name ?? resolved.model_name ?? 'unknown';
-    results = new RunResults(runDir, {
-      runId,
-      tasks,
-      groups: harnesses.map((h) => ({ harness: h.name, harnessVersion: bundles.get(h.name)!.version, model: modelName })),
-      numSamples: resolved.num_samples,
-    }, kept);
+    results = new RunResults(runDir, manifest, kept);
     await results.init();
     deps.reporter?.onRunStart?.({
       runId, runDir, total: plans.length, kept: kept.length, toRun: pending.length, keptResolved: kept.filter((s) => s.resolved).length,
@@ -193,11 +189,11 @@ export async function runSubmit(config: SubmitConfig, deps: SubmitDeps = {}): Pr
     await gateway?.close({ graceMs: 0 }).catch((e: unknown) => logger.warn(`gateway close: ${(e as Error).message}`));
     await model?.close().catch(() => {});
     await sweep(runtime, runId, logger);
-    await results?.flush().catch(() => {});
     if (signal.aborted) status = 'cancelled';
     manifest.status = failed && !signal.aborted ? 'failed' : status;
     manifest.finished_at = new Date().toISOString();
     if (written) await writeManifest(runDir, manifest).catch((e: unknown) => logger.warn(`cannot update run.json: ${(e as Error).message}`));
+    await results?.finish().catch((e: unknown) => logger.warn(`cannot write report.json: ${(e as Error).message}`));
   }
   if (!results) throw new Error('internal: the run ended without results');
   return {
@@ -260,47 +256,14 @@ async function runQueue(
   if (!signal.aborted) return false;
   for (const plan of pending) {
     if (started.has(plan.sessionId)) continue;
-    const ses = neverStarted(plan, env);
-    const file = sessionPaths(env.runDir, plan.task.instance_id, plan.sessionId).abs.sesFile;
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeJsonAtomic(file, ses);
+    const paths = sessionPaths(env.runDir, plan.task.instance_id, plan.sessionId);
+    const ses = buildSesFile(plan, env, notStartedState(paths));
+    await mkdir(path.dirname(paths.abs.sesFile), { recursive: true });
+    await writeJsonAtomic(paths.abs.sesFile, ses);
     await results.add(ses);
   }
   logger.debug(`cancelled: ${pending.length - started.size} session(s) never started`);
   return true;
-}
-
-/** The ses file of a session the cancellation stopped before it started. */
-function neverStarted(plan: SessionPlan, env: SessionEnv): SesFile {
-  const now = new Date().toISOString();
-  const rel = sessionPaths(env.runDir, plan.task.instance_id, plan.sessionId).rel;
-  return {
-    schema_version: 1,
-    run_id: env.runId,
-    instance_id: plan.task.instance_id,
-    session_id: plan.sessionId,
-    sample_index: plan.sampleIndex,
-    harness: { name: plan.harness.name, version: plan.harnessVersion },
-    model: { name: env.modelName, upstream: env.upstreamModel },
-    status: 'CANCELLED',
-    error: 'cancelled before it started',
-    error_class: null,
-    record_count: 0,
-    trace_count: 0,
-    run_ms: 0,
-    started_at: now,
-    finished_at: now,
-    timings_ms: { container_start: 0, harness_setup: 0, agent: 0, patch: 0, eval: 0 },
-    usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
-    exit_code: null,
-    patch: '',
-    reward: 0,
-    resolved: false,
-    trajectory: { messages: [], metadata: { api_type: plan.harness.protocol, evaluation: { report: null } } },
-    artifacts: { records: rel.records, agent_log: rel.agentLog, patch: rel.patch, eval_dir: null },
-    patch_extracted: false,
-    image: plan.image,
-  };
 }
 
 /** One pull per image per run, shared by its sessions; a cancelled pull is forgotten so it can be retried. */

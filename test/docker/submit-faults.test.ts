@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { EXIT_CODES } from '../../src/errors.js';
-import { agentContainers, CLI, PYAGENT, readJson, readPredictions, readSesFiles, runContainers, SLEEPER, submit, waitFor } from './submit-helpers.js';
+import { agentContainers, CLI, groupOf, PYAGENT, readJson, readPredictions, readSesFiles, runContainers, SLEEPER, submit, waitFor } from './submit-helpers.js';
 
 const fixturesDir = inject('fixturesDir');
 const TASKS = ['fixtures__calc-1', 'fixtures__django-1', 'fixtures__flask-1'];
@@ -87,6 +87,36 @@ describe.skipIf(!fixturesDir)('swebench submit under faults (real Docker)', () =
     expect(await runContainers(runId)).toEqual([]);
   });
 
+  it('Ctrl-C after 2 of 8 sessions: report.json, submit --json and report --json give one resolve_rate = resolved / planned', async () => {
+    const runId = 'one-rate';
+    const runDir = path.join(out, runId);
+    const child = execa('node', [CLI, 'submit', '--harness-file', PYAGENT, '--harness', 'pyagent', '--model', 'oracle', '--dataset', dataset, '--output-dir', out, '--run-id', runId, '--concurrency', '1', '--json'], {
+      reject: false, env: { CI: 'true' },
+    });
+    const twoDone = await waitFor(() => readSesFiles(runDir).filter((s) => s.status === 'COMPLETED').length >= 2, 180_000);
+    expect(twoDone, 'two finished sessions before the interrupt').toBe(true);
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode, r.stderr).toBe(EXIT_CODES.cancelled);
+    const planned = readFileSync(dataset, 'utf8').trim().split('\n').length;
+    expect(planned).toBe(8);
+    const resolved = readSesFiles(runDir).filter((s) => s.resolved).length;
+    expect(resolved).toBeGreaterThanOrEqual(2);
+    expect(resolved).toBeLessThan(planned);
+
+    const key = 'pyagent__swebench-oracle';
+    const fromJson = groupOf(JSON.parse(r.stdout), key);
+    const fromFile = groupOf(readJson(path.join(runDir, 'report.json')), key);
+    const rep = await execa('node', [CLI, 'report', runDir, '--json'], { reject: false, env: { CI: 'true' } });
+    expect(rep.exitCode, rep.stderr).toBe(0);
+    const fromReport = groupOf(JSON.parse(rep.stdout), key);
+    for (const g of [fromJson, fromFile, fromReport]) {
+      expect(g).toMatchObject({ planned_sessions: planned, resolved, resolve_rate: resolved / planned, not_run_sessions: planned - resolved });
+    }
+    expect(fromFile).toEqual(fromReport);
+    expect(r.stderr).toContain(`${key}: ${resolved}/${planned} resolved (${((resolved / planned) * 100).toFixed(1)}%`);
+  });
+
   it('a second SIGINT forces exit 130 at once; --resume sweeps what it left and redoes the session', async () => {
     const runId = 'forced';
     const runDir = path.join(out, runId);
@@ -139,8 +169,8 @@ describe.skipIf(!fixturesDir)('swebench submit under faults (real Docker)', () =
         expect(s.timings_ms.agent).toBeGreaterThanOrEqual(7000);
       }
     }
-    const g = readJson(path.join(out, runId, 'report.json')).groups['sleeper__swebench-oracle'];
-    expect(g).toMatchObject({ infra_error_sessions: 1, finished_sessions: 3, incomplete_ids: ['fixtures__django-1'] });
+    const g = groupOf(readJson(path.join(out, runId, 'report.json')), 'sleeper__swebench-oracle');
+    expect(g).toMatchObject({ infra_errors: 1, sessions: 3, not_run_sessions: 0, official: { incomplete_ids: ['fixtures__django-1'] } });
     expect(readPredictions(path.join(out, runId))).toHaveLength(2);
     expect(await runContainers(runId)).toEqual([]);
   });
@@ -186,7 +216,8 @@ describe.skipIf(!fixturesDir)('swebench submit under faults (real Docker)', () =
     }
     expect(attempts).toBeGreaterThan(records);
     const summary = JSON.parse(r.stdout);
-    expect(summary.totals.finished_sessions).toBe(fixtures);
+    expect(summary.totals).toMatchObject({ planned_sessions: fixtures, sessions: fixtures });
+    expect(summary.groups[0].not_run_sessions).toBe(0);
     expect(await runContainers('chaos')).toEqual([]);
   });
 });

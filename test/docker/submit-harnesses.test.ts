@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { readJson, readSesFiles, runContainers, submit } from './submit-helpers.js';
+import { groupOf, readJson, readSesFiles, runContainers, submit } from './submit-helpers.js';
 
 const fixturesDir = inject('fixturesDir');
 const TASKS = 'fixtures__calc-1,fixtures__textutils-1';
@@ -31,7 +31,7 @@ describe.skipIf(!fixturesDir)('swebench submit with opencode (real CLI, real Doc
       expect(s.trajectory.metadata.evaluation.report?.empty_generation).toBe(true);
       expect(s.trajectory.metadata.api_type).toBe('openai_chat');
     }
-    expect(readJson(path.join(out, 'noop/report.json')).groups['opencode__swebench-noop']).toMatchObject({ resolved_instances: 0, empty_patch_instances: 2 });
+    expect(groupOf(readJson(path.join(out, 'noop/report.json')), 'opencode__swebench-noop')).toMatchObject({ resolved: 0, empty_patches: 2, official: { resolved_instances: 0, empty_patch_instances: 2 } });
     expect(await runContainers('noop')).toEqual([]);
   });
 

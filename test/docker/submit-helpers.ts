@@ -1,11 +1,11 @@
-// Shared by the submit suites: the built CLI, the test harness plug-ins, a strict schema of the ses file
-// ("well-formed" is checked field by field, not assumed), and readers for a run directory.
-import { execa, type ResultPromise } from 'execa';
+// Shared by the submit suites: the built CLI, the test harness plug-ins, readers for a run directory that check every
+// ses file against the one ses schema (zod) and its published JSON Schema (ajv).
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import { execa, execaSync, type ResultPromise } from 'execa';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
 import { createDockerRuntime, LABELS } from '../../src/runtime/index.js';
-import { SESSION_PHASES, type SesFile } from '../../src/run/ses-file.js';
+import { SesFileSchema, type SesFile } from '../../src/run/ses-file.js';
 import { REPO_ROOT } from '../helpers/shared-data.js';
 
 export const CLI = path.join(REPO_ROOT, 'bin/swebench');
@@ -17,69 +17,18 @@ export function submit(args: string[], opts: { env?: Record<string, string> } = 
   return execa('node', [CLI, 'submit', ...args], { reject: false, env: { CI: 'true', SWEBENCH_LOG_LEVEL: 'info', ...opts.env } });
 }
 
-const ERROR_CLASSES = [
-  'no_completions', 'early_exit_text_only', 'agent_crash', 'agent_timeout', 'idle_timeout', 'completion_cap',
-  'context_length_exceeded', 'upstream_error', 'patch_apply_failed', 'eval_error', 'eval_timeout', 'infra_error',
-] as const;
-const ms = z.number().int().min(0);
-const iso = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO date');
-const reportEntry = z.strictObject({
-  patch_is_None: z.boolean(),
-  patch_exists: z.boolean(),
-  patch_successfully_applied: z.boolean(),
-  resolved: z.boolean(),
-  tests_status: z.record(z.string(), z.strictObject({ success: z.array(z.string()), failure: z.array(z.string()) })).optional(),
-  empty_generation: z.boolean(),
-});
-
-/** The ses file contract (src/run/ses-file.ts), strict: an unexpected or missing field fails. */
-export const SesFileSchema = z.strictObject({
-  schema_version: z.literal(1),
-  run_id: z.string().min(1),
-  instance_id: z.string().min(1),
-  session_id: z.string().regex(/^[0-9a-f]{16}$/),
-  sample_index: z.number().int().min(0),
-  harness: z.strictObject({ name: z.string().min(1), version: z.string().min(1) }),
-  model: z.strictObject({ name: z.string().min(1), upstream: z.string().min(1) }),
-  status: z.enum(['COMPLETED', 'FAILED', 'TIMEOUT', 'ERROR', 'CANCELLED']),
-  error: z.string().min(1).nullable(),
-  error_class: z.enum(ERROR_CLASSES).nullable(),
-  record_count: z.number().int().min(0),
-  trace_count: z.number().int().min(0),
-  run_ms: ms,
-  started_at: iso,
-  finished_at: iso,
-  timings_ms: z.strictObject(Object.fromEntries(SESSION_PHASES.map((p) => [p, ms])) as Record<(typeof SESSION_PHASES)[number], typeof ms>),
-  usage: z.strictObject({ prompt_tokens: ms, completion_tokens: ms, total_tokens: ms }),
-  exit_code: z.number().int().nullable(),
-  patch: z.string(),
-  reward: z.union([z.literal(0), z.literal(1)]),
-  resolved: z.boolean(),
-  diagnosis: z.strictObject({ agent_output_tail: z.string(), gateway: z.string().min(1), harness: z.string().optional() }).optional(),
-  failed_phase: z.enum(SESSION_PHASES).optional(),
-  patch_extracted: z.boolean(),
-  agent_first_request_ms: ms.nullable().optional(),
-  eval_timings_ms: z.strictObject({ container_start: ms, apply: ms, eval: ms }).optional(),
-  image: z.string().min(1),
-  trajectory: z.strictObject({
-    messages: z.array(z.unknown()),
-    metadata: z.strictObject({
-      api_type: z.enum(['openai_chat', 'openai_responses', 'anthropic_messages']),
-      evaluation: z.strictObject({ report: reportEntry.nullable(), error_class: z.string().optional() }),
-    }),
-  }),
-  artifacts: z.strictObject({ records: z.string(), agent_log: z.string(), patch: z.string(), eval_dir: z.string().nullable() }),
-}).superRefine((s, ctx) => {
-  const fail = (message: string) => ctx.addIssue({ code: 'custom', message });
-  if (s.trace_count !== s.record_count) fail('trace_count != record_count');
-  if (s.reward !== (s.resolved ? 1 : 0)) fail('reward does not match resolved');
-  if (s.status === 'COMPLETED' && (s.error !== null || s.error_class !== null)) fail('COMPLETED with an error');
-  if (s.status !== 'COMPLETED' && s.error === null) fail(`${s.status} without an error text`);
-  if (['FAILED', 'TIMEOUT', 'ERROR'].includes(s.status) && s.error_class === null) fail(`${s.status} without an error class`);
-  if (s.patch !== '' && !s.patch.endsWith('\n')) fail('patch does not end with a newline');
-  if (s.patch !== '' && !s.patch_extracted) fail('a patch without extraction');
-  if (Date.parse(s.finished_at) < Date.parse(s.started_at)) fail('finished before it started');
-});
+/**
+ * The JSON Schema `swebench schema ses` prints, compiled by ajv: every ses file of every real run in these suites is
+ * checked by this independent validator as well as by the zod schema the writer and the reader use.
+ */
+let jsonSchemaCheck: ValidateFunction | undefined;
+function sesJsonSchemaCheck(): ValidateFunction {
+  if (!jsonSchemaCheck) {
+    const printed = execaSync('node', [CLI, 'schema', 'ses']).stdout;
+    jsonSchemaCheck = new Ajv2020({ strict: true, allErrors: true }).compile(JSON.parse(printed) as object);
+  }
+  return jsonSchemaCheck;
+}
 
 /** Every ses file of a run directory, checked against the schema, with its path. */
 export function readSesFiles(runDir: string): Array<SesFile & { file: string }> {
@@ -93,6 +42,8 @@ export function readSesFiles(runDir: string): Array<SesFile & { file: string }> 
       const raw = JSON.parse(readFileSync(file, 'utf8')) as unknown;
       const parsed = SesFileSchema.safeParse(raw);
       if (!parsed.success) throw new Error(`${file} is not a well-formed ses file: ${JSON.stringify(parsed.error.issues.slice(0, 3))}`);
+      const check = sesJsonSchemaCheck();
+      if (!check(raw)) throw new Error(`${file} fails \`swebench schema ses\`: ${JSON.stringify(check.errors?.slice(0, 3))}`);
       const ses = raw as SesFile;
       if (name !== `ses_${ses.session_id}.json` || task !== `task_${ses.instance_id}`) throw new Error(`${file}: name does not match its ids`);
       out.push({ ...ses, file });
@@ -104,6 +55,13 @@ export function readSesFiles(runDir: string): Array<SesFile & { file: string }> 
 export function readPredictions(runDir: string): Array<{ instance_id: string; model_name_or_path: string; model_patch: string; harness: string; session_id: string; sample_index: number }> {
   const file = path.join(runDir, 'predictions.jsonl');
   return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+/** A harness × model group of a RunReport (report.json, `submit --json`, `report --json`) by its key; throws when absent. */
+export function groupOf(report: { groups: Array<{ key: string }> }, key: string): any {
+  const g = report.groups.find((x) => x.key === key);
+  if (!g) throw new Error(`no group ${key} in the report (groups: ${report.groups.map((x) => x.key).join(', ')})`);
+  return g;
 }
 
 export function readJson<T = any>(file: string): T {

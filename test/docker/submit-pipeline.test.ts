@@ -13,7 +13,7 @@ import type { Task } from '../../src/dataset/types.js';
 import { EXIT_CODES } from '../../src/errors.js';
 import { runSubmit, type SubmitReporter } from '../../src/run/index.js';
 import { startFakeUpstream } from '../helpers/fake-upstream.js';
-import { PYAGENT, readJson, readPredictions, readSesFiles, runContainers, submit } from './submit-helpers.js';
+import { groupOf, PYAGENT, readJson, readPredictions, readSesFiles, runContainers, submit } from './submit-helpers.js';
 
 const fixturesDir = inject('fixturesDir');
 
@@ -67,7 +67,9 @@ describe.skipIf(!fixturesDir)('swebench submit on the fixture tasks (real Docker
     const report = readJson(path.join(runDir, 'report.json'));
     const { run_dir: _d, status: _s, kept_sessions: _k, ran_sessions: _r, duration_ms: _m, report_path: _rp, predictions_path: _pp, ...fromSummary } = summary;
     expect(report).toEqual(fromSummary);
-    expect(report.groups['noop__swebench-oracle']).toMatchObject({ total_instances: 3, empty_patch_instances: 3, resolved_instances: 0, sessions: 6, finished_sessions: 6, by_error_class: { no_completions: 6 } });
+    expect(groupOf(report, 'noop__swebench-oracle')).toMatchObject({
+      official: { total_instances: 3, empty_patch_instances: 3, resolved_instances: 0 }, sessions: 6, planned_sessions: 6, not_run_sessions: 0, error_classes: { no_completions: 6 },
+    });
 
     const manifest = readJson(path.join(runDir, 'run.json'));
     expect(manifest).toMatchObject({ status: 'finished', run_id: 'noop-lib', sessions: 6, harnesses: [{ name: 'noop', bundle_dir: null }], model: { name: 'swebench-oracle', source: { kind: 'builtin', policy: 'oracle' } } });
@@ -105,7 +107,7 @@ describe.skipIf(!fixturesDir)('swebench submit on the fixture tasks (real Docker
       expect(JSON.parse(records[0]!)).toMatchObject({ session_id: s.session_id, instance_id: s.instance_id });
     }
     expect(sessions.find((s) => s.instance_id === 'fixtures__palette-1')!.patch).toContain('GIT binary patch');
-    expect(summary.groups['pyagent__swebench-oracle']).toMatchObject({ resolved_instances: tasks.length, resolve_rate: 1, resolve_rate_excluding_infra: 1 });
+    expect(groupOf(summary, 'pyagent__swebench-oracle')).toMatchObject({ official: { resolved_instances: tasks.length }, resolve_rate: 1, resolve_rate_excluding_infra: 1 });
     expect(readPredictions(runDir).map((p) => p.model_patch).sort()).toEqual(sessions.map((s) => s.patch).sort());
     expect(r.stderr).toMatch(/pyagent__swebench-oracle: 8\/8 resolved \(100\.0%/);
 

@@ -22,7 +22,7 @@ export interface SesSpec {
   /** Default: an official entry when a non-empty patch was graded (no infra/apply error), else {empty_generation} or null. */
   report?: SesFile['trajectory']['metadata']['evaluation']['report'];
   session_id?: string;
-  /** false when the session never reached `git diff` (no prediction). Omitted by default. */
+  /** false when the session never reached `git diff` (no prediction). @default true */
   patch_extracted?: boolean;
 }
 
@@ -35,14 +35,17 @@ export function makeSes(spec: SesSpec, runId = 'test-run'): SesFile {
   const resolved = spec.resolved ?? false;
   const patch = spec.patch ?? 'diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n';
   const errorClass = spec.error_class ?? null;
-  const sid = spec.session_id ?? `t${String(++counter).padStart(5, '0')}`;
+  const sid = spec.session_id ?? (++counter).toString(16).padStart(16, '0');
+  const status = spec.status ?? 'COMPLETED';
+  const extracted = spec.patch_extracted ?? true;
+  const emptyGeneration = extracted && patch === '';
   const noReport = errorClass === 'patch_apply_failed' || errorClass === 'eval_error' || errorClass === 'eval_timeout' || errorClass === 'infra_error';
   const report =
     spec.report !== undefined
       ? spec.report
-      : patch === ''
-        ? { empty_generation: true }
-        : noReport || spec.status === 'CANCELLED'
+      : emptyGeneration
+        ? { patch_is_None: false, patch_exists: false, patch_successfully_applied: false, resolved: false, empty_generation: true }
+        : noReport || status === 'CANCELLED' || !extracted
           ? null
           : { patch_is_None: false, patch_exists: true, patch_successfully_applied: true, resolved, empty_generation: false };
   const usage = spec.usage ?? { prompt_tokens: 100, completion_tokens: 10 };
@@ -56,9 +59,10 @@ export function makeSes(spec: SesSpec, runId = 'test-run'): SesFile {
     sample_index: spec.sample_index ?? 0,
     harness: { name: harness, version: '1.0.0' },
     model: { name: model, upstream: `${model}-upstream` },
-    status: spec.status ?? 'COMPLETED',
-    error: spec.error ?? (errorClass ? `${errorClass.replace(/_/g, ' ')}` : null),
+    status,
+    error: spec.error ?? (errorClass ? `${errorClass.replace(/_/g, ' ')}` : status === 'COMPLETED' ? null : status.toLowerCase()),
     error_class: errorClass,
+    empty_generation: emptyGeneration,
     record_count: recordCount,
     trace_count: recordCount,
     run_ms: spec.run_ms ?? 1000,
@@ -72,7 +76,9 @@ export function makeSes(spec: SesSpec, runId = 'test-run'): SesFile {
     resolved,
     trajectory: { messages: [], metadata: { api_type: 'openai_chat', evaluation: { report } } },
     artifacts: { records: `${dir}/records.jsonl`, agent_log: `${dir}/agent.log`, patch: `${dir}/patch.diff`, eval_dir: report ? `${dir}/eval` : null },
-    ...(spec.patch_extracted === undefined ? {} : { patch_extracted: spec.patch_extracted }),
+    patch_extracted: extracted,
+    agent_first_request_ms: null,
+    image: 'swebench-fixture:latest',
   };
 }
 

@@ -52,7 +52,7 @@ describe('aggregateRun on a hand-built run (2 harnesses, 5 tasks, 1 and 3 sample
     expect(report.run).toMatchObject({ run_id: 'golden', task_set_source: 'run.json', tasks: 5, started_at: '2026-01-01T00:00:00.000Z' });
     expect(report.groups.map((g) => g.key)).toEqual(['alpha__m1', 'beta__m1']);
     // 5 + 12 sessions; resolved 1 + 5; infra 2 + 1; empty patches 2 + 2
-    expect(report.totals).toEqual({ sessions: 17, resolved: 6, infra_errors: 3, empty_patches: 4 });
+    expect(report.totals).toEqual({ planned_sessions: 20, sessions: 17, resolved: 6, infra_errors: 3, empty_patches: 4 });
   });
 
   it('alpha: rates over all tasks and excluding infra, pass@1, counts', () => {
@@ -176,9 +176,9 @@ describe('loadRun validates at the edge', () => {
   });
 
   it('names the file and field of a broken ses file', async () => {
-    const dir = build({ sessions: [{ instance_id: 'x__x-1', session_id: 'bad1' }] });
-    const file = path.join(dir, 'rollout_results/task_x__x-1/ses_bad1.json');
-    const ses = makeSes({ instance_id: 'x__x-1', session_id: 'bad1' }) as unknown as Record<string, unknown>;
+    const dir = build({ sessions: [{ instance_id: 'x__x-1', session_id: '00000000000bad01' }] });
+    const file = path.join(dir, 'rollout_results/task_x__x-1/ses_00000000000bad01.json');
+    const ses = makeSes({ instance_id: 'x__x-1', session_id: '00000000000bad01' }) as unknown as Record<string, unknown>;
     ses.status = 'DONE';
     writeFileSync(file, JSON.stringify(ses));
     const err = await loadRun(dir).catch((e: unknown) => e);
@@ -186,22 +186,22 @@ describe('loadRun validates at the edge', () => {
     expect((err as Error).message).toContain(file);
     expect((err as Error).message).toMatch(/field "status".*string "DONE"/);
     writeFileSync(file, '{"schema_version": 1,');
-    await expect(loadRun(dir)).rejects.toThrow(/ses_bad1\.json: invalid JSON/);
+    await expect(loadRun(dir)).rejects.toThrow(/ses_00000000000bad01\.json: invalid JSON/);
   });
 
   it('rejects a ses file in the wrong place, a duplicate session, and an instance outside run.json', async () => {
-    const dir = build({ sessions: [{ instance_id: 'x__x-1', session_id: 's1' }] });
+    const dir = build({ sessions: [{ instance_id: 'x__x-1', session_id: 'aaaaaaaaaaaaaa01' }] });
     mkdirSync(path.join(dir, 'rollout_results/task_y__y-1'));
-    writeFileSync(path.join(dir, 'rollout_results/task_y__y-1/ses_s1.json'), JSON.stringify(makeSes({ instance_id: 'x__x-1', session_id: 's1' })));
-    await expect(loadRun(dir)).rejects.toThrow(/do not match the file's place \(task_y__y-1\/ses_s1.json\)/);
+    writeFileSync(path.join(dir, 'rollout_results/task_y__y-1/ses_aaaaaaaaaaaaaa01.json'), JSON.stringify(makeSes({ instance_id: 'x__x-1', session_id: 'aaaaaaaaaaaaaa01' })));
+    await expect(loadRun(dir)).rejects.toThrow(/do not match the file's place \(task_y__y-1\/ses_aaaaaaaaaaaaaa01.json\)/);
     rmSync(path.join(dir, 'rollout_results/task_y__y-1'), { recursive: true });
 
-    writeFileSync(path.join(dir, 'rollout_results/task_x__x-1/ses_s2.json'), JSON.stringify(makeSes({ instance_id: 'x__x-1', session_id: 's2' })));
+    writeFileSync(path.join(dir, 'rollout_results/task_x__x-1/ses_aaaaaaaaaaaaaa02.json'), JSON.stringify(makeSes({ instance_id: 'x__x-1', session_id: 'aaaaaaaaaaaaaa02' })));
     await expect(loadRun(dir)).rejects.toThrow(/two ses files for harness noop, model oracle, instance x__x-1, sample 0/);
-    rmSync(path.join(dir, 'rollout_results/task_x__x-1/ses_s2.json'));
+    rmSync(path.join(dir, 'rollout_results/task_x__x-1/ses_aaaaaaaaaaaaaa02.json'));
 
     mkdirSync(path.join(dir, 'rollout_results/task_w__w-1'));
-    writeFileSync(path.join(dir, 'rollout_results/task_w__w-1/ses_s3.json'), JSON.stringify(makeSes({ instance_id: 'w__w-1', session_id: 's3' })));
+    writeFileSync(path.join(dir, 'rollout_results/task_w__w-1/ses_aaaaaaaaaaaaaa03.json'), JSON.stringify(makeSes({ instance_id: 'w__w-1', session_id: 'aaaaaaaaaaaaaa03' })));
     await expect(loadRun(dir)).rejects.toThrow(/"w__w-1", which is not in run.json's instance_ids/);
   });
 

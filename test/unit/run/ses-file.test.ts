@@ -1,0 +1,64 @@
+// The one ses schema: zod (writer and reader) and its published JSON Schema agree, checked with an independent
+// validator (ajv); the cross-field rules hold; the results layout in the code is the README's.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { describe, expect, it } from 'vitest';
+import { RESULTS_LAYOUT } from '../../../src/run/layout.js';
+import { SesFileSchema, sesJsonSchema, type SesFile } from '../../../src/run/ses-file.js';
+import { makeSes } from '../../helpers/run-dir.js';
+import { REPO_ROOT } from '../../helpers/shared-data.js';
+
+const validate = new Ajv2020({ strict: true, allErrors: true }).compile(sesJsonSchema());
+const variants: Record<string, SesFile> = {
+  resolved: makeSes({ instance_id: 'a__a-1', resolved: true }),
+  empty: makeSes({ instance_id: 'a__a-1', patch: '' }),
+  cancelled: makeSes({ instance_id: 'a__a-1', status: 'CANCELLED', patch: '', patch_extracted: false }),
+  infra: makeSes({ instance_id: 'a__a-1', status: 'ERROR', error_class: 'infra_error', patch: '', patch_extracted: false }),
+};
+
+describe('the ses schema', () => {
+  it.each(Object.keys(variants))('a well-formed %s session passes zod and the JSON Schema', (name) => {
+    const ses = variants[name]!;
+    expect(SesFileSchema.safeParse(ses).success).toBe(true);
+    expect(validate(ses), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it('both reject an unknown field, a missing field and a wrong enum value', () => {
+    const bad: Array<[string, unknown]> = [
+      ['extra field', { ...variants.resolved, surprise: 1 }],
+      ['missing empty_generation', (({ empty_generation: _e, ...rest }) => rest)(variants.resolved!)],
+      ['unknown status', { ...variants.resolved, status: 'DONE' }],
+      ['unknown error class', { ...variants.infra, error_class: 'network_glitch' }],
+      ['session id not 16 hex', { ...variants.resolved, session_id: 'abc' }],
+    ];
+    for (const [what, value] of bad) {
+      expect(SesFileSchema.safeParse(value).success, `zod accepted: ${what}`).toBe(false);
+      expect(validate(value), `ajv accepted: ${what}`).toBe(false);
+    }
+  });
+
+  it('zod enforces the rules that tie fields together', () => {
+    const rule = (value: unknown) => SesFileSchema.safeParse(value).error?.issues[0]?.path.join('.');
+    expect(rule({ ...variants.resolved, reward: 0 })).toBe('reward');
+    expect(rule({ ...variants.empty, empty_generation: false })).toBe('empty_generation');
+    expect(rule({ ...variants.infra, error: null })).toBe('error');
+    expect(rule({ ...variants.resolved, error_class: 'agent_crash' })).toBe('error_class');
+    expect(rule({ ...variants.resolved, trace_count: 3 })).toBe('trace_count');
+  });
+
+  it('empty_generation stands at the top level and in the evaluation report, equal', () => {
+    const e = variants.empty!;
+    expect(e.empty_generation).toBe(true);
+    expect(e.trajectory.metadata.evaluation.report?.empty_generation).toBe(true);
+    expect(variants.cancelled!.empty_generation).toBe(false);
+  });
+});
+
+describe('the results layout', () => {
+  it('the README shows exactly the tree the code owns', () => {
+    const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    expect(RESULTS_LAYOUT).toMatch(/^results\/<run-id>\/\n/);
+    expect(readme).toContain(`\`\`\`\n${RESULTS_LAYOUT}\`\`\``);
+  });
+});
