@@ -1,6 +1,7 @@
 // Runs the swebench gateway (built library from dist/, or another build with --dist) alone in a child process
 // for the benchmarks, with records on disk (a temp dir removed at the end, or --records-dir, kept): the real
-// configuration. Commands: `sessions` (create n sessions through the embedded session API) and `memory`
+// configuration. Commands: `sessions` (create n sessions through the embedded session API), `sockets` (their
+// Unix-socket listeners) and `memory`
 // (process.memoryUsage, after a GC when asked and the process runs with --expose-gc).
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -34,6 +35,10 @@ serveParent(
       const out = [];
       for (let i = 0; i < n; i++) out.push(gateway.sessions.create(maxCompletions ? { maxCompletions } : {}));
       return out;
+    },
+    /** Per-session Unix-socket listeners (the sealed network's host side, bench/forwarder.mjs): their paths. */
+    async sockets({ ids }) {
+      return Promise.all(ids.map(async (id) => (await gateway.sessionSockets.listen(id)).path));
     },
     memory({ gc }) {
       if (gc && globalThis.gc) globalThis.gc();

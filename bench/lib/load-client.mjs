@@ -28,7 +28,7 @@ const FIRST_CONTENT = /"content":"[^"]/;
 const DONE_TAIL = 'data: [DONE]';
 const TIMEOUT_MS = 30_000;
 
-/** One streaming completion; resolves with its TTFT (ms) or throws. */
+/** One streaming completion; resolves with [TTFT, request sent → end of stream] (ms) or throws. */
 function completion(pool, target, body) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
@@ -49,7 +49,7 @@ function completion(pool, target, body) {
         if (statusCode !== 200) return reject(new Error(`HTTP ${statusCode}: ${text.slice(0, 200)}`));
         if (ttft < 0) return reject(new Error('stream without content'));
         if (!carry.trimEnd().endsWith(DONE_TAIL)) return reject(new Error(`stream did not end with [DONE]: ${JSON.stringify(carry)}`));
-        resolve(ttft);
+        resolve([ttft, performance.now() - t0]);
       });
     }, reject);
   });
@@ -78,6 +78,7 @@ async function run({ targets, durationMs, warmupMs, maxPerSession = 1_000_000, m
   const windowStart = start + warmupMs;
   const deadline = windowStart + durationMs;
   const ttfts = [];
+  const totals = [];
   let completed = 0;
   let total = 0;
   let errors = 0;
@@ -92,11 +93,14 @@ async function run({ targets, durationMs, warmupMs, maxPerSession = 1_000_000, m
       if (i > 0 && thinkMs > 0) await sleep(random() * 2 * thinkMs);
       const began = performance.now();
       try {
-        const ttft = await completion(pool, t, body);
+        const [ttft, whole] = await completion(pool, t, body);
         const ended = performance.now();
         total++;
         if (ended >= windowStart && ended <= deadline) completed++;
-        if (began >= windowStart && ended <= deadline) ttfts.push(ttft);
+        if (began >= windowStart && ended <= deadline) {
+          ttfts.push(ttft);
+          totals.push(whole);
+        }
       } catch (err) {
         errors++;
         firstError ??= String(err?.message ?? err);
@@ -106,7 +110,7 @@ async function run({ targets, durationMs, warmupMs, maxPerSession = 1_000_000, m
   };
   await Promise.all(targets.map((t, k) => session(t, k)));
   await Promise.all([...pools.values()].map((p) => p.close()));
-  return { ttfts, completed, total, seconds: durationMs / 1000, errors, firstError };
+  return { ttfts, totals, completed, total, seconds: durationMs / 1000, errors, firstError };
 }
 
 serveParent({ run });
