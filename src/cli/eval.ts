@@ -24,6 +24,7 @@ export function registerEval(program: Command): void {
     .option('--output-dir <dir>', 'where run directories are written', 'results')
     .option('--image-template <template>', 'image name for every instance ({id}, {official_id}); default: the row\'s image column, else swebench/sweb.eval.x86_64.{official_id}:latest')
     .option('--grading <mode>', 'official (v4.1.0) or strict (v5 hardening)', 'official')
+    .option('--eval-network <mode>', 'sealed: the eval containers have no network; host: the host network (opt-in)', 'sealed')
     .option('--specs <file>', 'extra repo spec table (YAML) merged over configs/repo-specs.yaml')
     .option('--json', 'print the summary JSON on stdout');
   addSelectionOptions(cmd);
@@ -33,6 +34,10 @@ export function registerEval(program: Command): void {
     if (grading !== 'official' && grading !== 'strict') {
       throw new ConfigError(`expected "official" or "strict", got "${grading}"`, { source: '--grading' });
     }
+    if (opts.evalNetwork !== 'sealed' && opts.evalNetwork !== 'host') {
+      throw new ConfigError(`expected "sealed" or "host", got "${String(opts.evalNetwork)}"`, { source: '--eval-network' });
+    }
+    const network = opts.evalNetwork === 'host' ? 'host' : 'none';
     const maxWorkers = parseIntOption('--max-workers', opts.maxWorkers as string, 1);
     const timeoutSec = parseIntOption('--timeout', opts.timeout as string, 1);
     const all = await loadTasks(opts.dataset as string, { split: opts.split as string, logger });
@@ -52,6 +57,7 @@ export function registerEval(program: Command): void {
           timeoutSec,
           imageTemplate: opts.imageTemplate as string | undefined,
           grading,
+          network,
           specs,
         },
         { runtime: createDockerRuntime({ logger }), signal, logger, reporter: progress },

@@ -33,6 +33,8 @@ export interface EvaluateConfig {
   imageTemplate?: string;
   /** @default 'official' */
   grading?: GradingMode;
+  /** The eval containers' network: `none` (nothing on the host or beyond is reachable) or `host`. @default 'none' */
+  network?: 'none' | 'host';
   specs?: RepoSpecTable;
 }
 
@@ -101,6 +103,7 @@ export async function evaluatePredictions(
             runId: config.runId,
             timeoutMs,
             grading: config.grading ?? 'official',
+            network: config.network ?? 'none',
             specs: config.specs,
           },
           { runtime: deps.runtime, signal: deps.signal, logger },
