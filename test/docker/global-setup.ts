@@ -4,6 +4,7 @@
 import { execFile } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
 import { buildFixtures } from '../fixtures/build-fixtures.mjs';
+import { assertBuilt } from '../helpers/built.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -29,6 +30,7 @@ export default async function setup(project: TestProject): Promise<void> {
     project.provide('fixturesDir', null);
     return;
   }
+  assertBuilt(); // the submit, eval and report suites spawn bin/swebench
   const { outDir } = await buildFixtures({
     outDir: process.env.SWEBENCH_FIXTURES_DIR || undefined,
     log: (line) => process.stderr.write(`[fixtures] ${line}\n`),

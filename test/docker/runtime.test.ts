@@ -2,7 +2,7 @@
 // semantics (ordering, UTF-8, exit codes, stdin, timeout and abort killing the whole tree), file copy,
 // removal, label-scoped cleanup, and the exact error when no engine answers (library and built CLI).
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CancelledError, DockerUnavailableError, ImageNotFoundError, SwebenchError } from '../../src/errors.js';
 import { createDockerRuntime, LABELS, SandboxFileError, TIMEOUT_EXIT_CODE, type Sandbox, type SandboxSpec } from '../../src/runtime/index.js';
 import { BASE_IMAGE, dockerAvailable } from '../helpers/docker.js';
+import { assertBuilt } from '../helpers/built.js';
 import { REPO_ROOT } from '../helpers/shared-data.js';
 
 const hasDocker = await dockerAvailable();
@@ -272,7 +273,7 @@ describe('no Docker engine reachable', () => {
 
   it('the built CLI exits with code 3 and prints the error and hint on stderr', async () => {
     const bin = path.join(REPO_ROOT, 'bin/swebench');
-    if (!existsSync(path.join(REPO_ROOT, 'dist/cli/main.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+    assertBuilt();
     const r = await execa('node', [bin, 'cleanup'], { env: { DOCKER_HOST: SOCK }, reject: false });
     expect(r.exitCode).toBe(3);
     expect(r.stdout).toBe('');

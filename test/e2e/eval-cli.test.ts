@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt } from '../helpers/built.js';
 import { hasSharedData, REPO_ROOT, VERIFIED_JSONL } from '../helpers/shared-data.js';
 
 const CLI = path.join(REPO_ROOT, 'bin/swebench');
@@ -13,7 +14,7 @@ const run = (args: string[], env: Record<string, string> = {}) =>
   execa('node', [CLI, 'eval', '--output-dir', path.join(dir, 'out'), ...args], { reject: false, env: { CI: 'true', ...env } });
 
 beforeAll(() => {
-  if (!existsSync(path.join(REPO_ROOT, 'dist/cli/main.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+  assertBuilt();
   dir = mkdtempSync(path.join(os.tmpdir(), 'swebench-eval-cli-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

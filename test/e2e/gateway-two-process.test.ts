@@ -3,12 +3,13 @@
 // raw HTTP (the tool call executed by bash in a temp git repo), exactly one record per completion from
 // `GET /admin/sessions/:id/records`, a graceful SIGTERM stop, and the upstream key in no output of either process.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkResponsesStream } from '../helpers/protocol-shapes.js';
+import { assertBuilt } from '../helpers/built.js';
 import { REPO_ROOT } from '../helpers/shared-data.js';
 import { makeRepo, makeTask } from '../unit/models/helpers.js';
 
@@ -28,19 +29,6 @@ interface Proc {
 const procs: Proc[] = [];
 /** Every response body the test received, for the secret grep. */
 const seen: string[] = [];
-
-/** The built files this suite runs; each must exist and be newer than its source. */
-function assertBuilt(): void {
-  const dirs = ['gateway', 'gateway/models', 'gateway/protocols'];
-  const sources = ['cli/main.ts', 'cli/gateway.ts', 'cli/model.ts', ...dirs.flatMap((d) => readdirSync(path.join(REPO_ROOT, 'src', d)).filter((f) => f.endsWith('.ts')).map((f) => `${d}/${f}`))];
-  for (const src of sources) {
-    const built = path.join(REPO_ROOT, 'dist', src.replace(/\.ts$/, '.js'));
-    if (!existsSync(built)) throw new Error(`${built} is missing: build first (npx tsc -p tsconfig.json)`);
-    if (statSync(path.join(REPO_ROOT, 'src', src)).mtimeMs > statSync(built).mtimeMs) {
-      throw new Error(`${built} is older than src/${src}: build first (npx tsc -p tsconfig.json)`);
-    }
-  }
-}
 
 /** Starts `node bin/swebench <args>` and resolves with its first stdout line as JSON (its startup announcement). */
 async function start(args: string[], env: Record<string, string> = {}): Promise<{ proc: Proc; line: Record<string, any> }> {

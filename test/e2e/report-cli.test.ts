@@ -1,10 +1,11 @@
 // `swebench report | compare | merge` through the built CLI (bin/swebench → dist) on synthetic run directories:
 // stdout/stderr discipline, --out, --junit, exit codes of the CI gates, errors. Build first: npm run build.
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt } from '../helpers/built.js';
 import { REPO_ROOT } from '../helpers/shared-data.js';
 import { buildRunDir, type SesSpec } from '../helpers/run-dir.js';
 import { xmlError, xmllintAvailable } from '../helpers/xml.js';
@@ -26,11 +27,7 @@ const sessions: SesSpec[] = [
 ];
 
 beforeAll(() => {
-  for (const src of ['cli/report', 'cli/compare', 'cli/merge', 'report/aggregate', 'report/compare', 'report/merge', 'report/render-html']) {
-    const built = path.join(REPO_ROOT, 'dist', `${src}.js`);
-    if (!existsSync(built)) throw new Error(`${built} is missing: run \`npm run build\` first`);
-    if (statSync(path.join(REPO_ROOT, 'src', `${src}.ts`)).mtimeMs > statSync(built).mtimeMs) throw new Error(`${built} is older than its source: run \`npm run build\` first`);
-  }
+  assertBuilt();
   tmp = mkdtempSync(path.join(os.tmpdir(), 'swebench-e2e-report-'));
   run = buildRunDir({ runId: 'nightly', instanceIds: ids, sessions }, tmp, 'nightly');
 });

@@ -1,11 +1,12 @@
 // `swebench tasks list|show` through the built CLI (bin/swebench → dist), as a user runs it. Build first: npm run build.
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt } from '../helpers/built.js';
 import { hasSharedData, REPO_ROOT, VERIFIED_JSONL, VERIFIED_PARQUET } from '../helpers/shared-data.js';
 
 const BIN = path.join(REPO_ROOT, 'bin/swebench');
@@ -22,14 +23,7 @@ function cli(args: string[], env: Record<string, string> = {}) {
 }
 
 beforeAll(() => {
-  // The e2e suite tests dist/, so it must exist and be newer than the sources it tests.
-  for (const src of ['cli/tasks', 'cli/selection', 'dataset/index', 'dataset/normalize', 'dataset/select', 'dataset/hf-hub']) {
-    const built = path.join(REPO_ROOT, 'dist', `${src}.js`);
-    if (!existsSync(built)) throw new Error(`${built} is missing: run \`npm run build\` (npx tsc -p tsconfig.json) first`);
-    if (statSync(path.join(REPO_ROOT, 'src', `${src}.ts`)).mtimeMs > statSync(built).mtimeMs) {
-      throw new Error(`${built} is older than its source: run \`npm run build\` first`);
-    }
-  }
+  assertBuilt();
   tmp = mkdtempSync(path.join(os.tmpdir(), 'swebench-e2e-tasks-'));
 });
 

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt } from '../../helpers/built.js';
 import { REPO_ROOT } from '../../helpers/shared-data.js';
 import { startFakeRegistry, type FakeRegistry } from './fake-registry.js';
 
@@ -20,6 +21,7 @@ describe('swebench harness (built CLI, npm against a registry on 127.0.0.1)', ()
   const run = (...args: string[]) => execa('node', [BIN, 'harness', ...args], { env, reject: false });
 
   beforeAll(async () => {
+    assertBuilt();
     tmp = mkdtempSync(path.join(os.tmpdir(), 'swebench-harness-cli-'));
     const opencodeAi = (version: string) => ({
       name: 'opencode-ai',
