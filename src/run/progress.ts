@@ -106,6 +106,9 @@ export function createSubmitProgress(opts: { logger: Logger; stream?: NodeJS.Wri
     stop() {
       clearInterval(ticker);
       ticker = undefined;
+      // MultiBar.log() only queues a line for the next redraw and stop() does not flush the queue: redraw once, or
+      // the last session's `[N/N]` line (logged just before the run ends) never reaches the terminal.
+      multi?.update();
       multi?.stop();
       multi = undefined;
       overall = undefined;
