@@ -8,6 +8,7 @@ import { applyRegressionGate, parseRate, type RegressionMode } from '../report/c
 import { compareRuns } from '../report/compare.js';
 import { loadComparable } from '../report/compare-input.js';
 import { getFormat, REPORT_FORMATS } from '../report/formats.js';
+import { isInteractive } from '../tty.js';
 import { parseIntOption } from './options.js';
 import { emit } from './report.js';
 
@@ -53,7 +54,7 @@ export function registerCompare(program: Command): void {
       const sources = [];
       for (const r of runs) sources.push(await loadComparable(r));
       const cmp = compareRuns(sources, { baseline, intersect: opts.intersect, alpha, seed, resamples });
-      const color = !opts.out && process.stdout.isTTY === true && !process.env.NO_COLOR;
+      const color = !opts.out && isInteractive(process.stdout);
       await emit(format.compare!(cmp, { color, linkBase: '' }), opts.out, logger);
       if (mode) {
         const gate = applyRegressionGate(cmp, mode);

@@ -2,13 +2,14 @@
 import cliProgress from 'cli-progress';
 import type { EvaluateReporter } from '../eval/evaluate.js';
 import type { Logger } from '../logger.js';
+import { isInteractive } from '../tty.js';
 
 export interface EvalProgress extends EvaluateReporter {
   stop(): void;
 }
 
 export function createEvalProgress(logger: Logger): EvalProgress {
-  const tty = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR && process.env.CI !== 'true';
+  const tty = isInteractive(process.stderr);
   let done = 0;
   let resolved = 0;
   let total = 0;

@@ -1,15 +1,15 @@
 // `swebench eval`: evaluate predictions (or the gold patches) in Docker with the official harness's semantics.
 import type { Command } from 'commander';
 import { loadTasks, selectTasks } from '../dataset/index.js';
-import { ConfigError } from '../errors.js';
 import { evaluatePredictions } from '../eval/evaluate.js';
+import { GRADING_MODES } from '../eval/grading.js';
 import { loadRepoSpecs } from '../eval/eval-script.js';
 import { loadPredictions } from '../eval/predictions.js';
 import { createLogger } from '../logger.js';
 import { createDockerRuntime } from '../runtime/index.js';
 import { createEvalProgress } from './eval-progress.js';
 import { addSelectionOptions, selectionFromOptions } from './selection.js';
-import { parseIntOption, cancelSignalFromSigint } from './options.js';
+import { parseChoice, parseIntOption, cancelSignalFromSigint } from './options.js';
 
 export function registerEval(program: Command): void {
   const cmd = program
@@ -30,14 +30,8 @@ export function registerEval(program: Command): void {
   addSelectionOptions(cmd);
   cmd.action(async (opts: Record<string, string | boolean | undefined>) => {
     const logger = createLogger();
-    const grading = opts.grading as string;
-    if (grading !== 'official' && grading !== 'strict') {
-      throw new ConfigError(`expected "official" or "strict", got "${grading}"`, { source: '--grading' });
-    }
-    if (opts.evalNetwork !== 'sealed' && opts.evalNetwork !== 'host') {
-      throw new ConfigError(`expected "sealed" or "host", got "${String(opts.evalNetwork)}"`, { source: '--eval-network' });
-    }
-    const network = opts.evalNetwork === 'host' ? 'host' : 'none';
+    const grading = parseChoice('--grading', opts.grading, GRADING_MODES);
+    const network = parseChoice('--eval-network', opts.evalNetwork, ['sealed', 'host'] as const) === 'host' ? 'host' : 'none';
     const maxWorkers = parseIntOption('--max-workers', opts.maxWorkers as string, 1);
     const timeoutSec = parseIntOption('--timeout', opts.timeout as string, 1);
     const all = await loadTasks(opts.dataset as string, { split: opts.split as string, logger });

@@ -1,7 +1,8 @@
 // `swebench regrade`: re-grade one saved test log (no Docker) and print the official per-instance report JSON.
 import type { Command } from 'commander';
-import { ConfigError } from '../errors.js';
+import { GRADING_MODES } from '../eval/grading.js';
 import { regrade } from '../eval/regrade.js';
+import { parseChoice } from './options.js';
 import { createLogger } from '../logger.js';
 
 export function registerRegrade(program: Command): void {
@@ -16,10 +17,7 @@ export function registerRegrade(program: Command): void {
     .option('--grading <mode>', 'official (v4.1.0) or strict (v5 hardening)', 'official')
     .option('--specs <file>', 'extra repo spec table (YAML) merged over configs/repo-specs.yaml')
     .action(async (opts: Record<string, string | undefined>) => {
-      const mode = opts.grading;
-      if (mode !== 'official' && mode !== 'strict') {
-        throw new ConfigError(`expected "official" or "strict", got "${mode}"`, { source: '--grading' });
-      }
+      const mode = parseChoice('--grading', opts.grading, GRADING_MODES);
       const report = await regrade(
         {
           dataset: opts.dataset!,

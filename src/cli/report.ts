@@ -1,8 +1,9 @@
 // `swebench report <run-dir>`: every figure of a run recomputed from its ses files, in any REPORT_FORMATS format,
 // plus the CI gates (--fail-under, --max-infra-errors → exit 5 / 6) and a JUnit file, so a nightly job can gate
 // on `report` after `merge`.
-import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { isInteractive } from '../tty.js';
+import { writeFileAtomic } from '../fs-atomic.js';
 import type { Command } from 'commander';
 import { createLogger, type Logger } from '../logger.js';
 import { applyCiGates, parseRate, type CiGates } from '../report/ci-gates.js';
@@ -30,7 +31,7 @@ export function registerReport(program: Command): void {
       const gates = gatesFromOptions(opts);
       const report = await reportRun(runDir);
       const linkBase = path.relative(path.resolve(opts.out ? path.dirname(opts.out) : '.'), path.resolve(runDir)).split(path.sep).join('/');
-      const color = !opts.out && process.stdout.isTTY === true && !process.env.NO_COLOR;
+      const color = !opts.out && isInteractive(process.stdout);
       await emit(format.report(report, { color, linkBase }), opts.out, logger);
       if (opts.junit) {
         await writeJunit(opts.junit, report);
@@ -61,9 +62,6 @@ export async function emit(text: string, out: string | undefined, logger: Logger
     process.stdout.write(text);
     return;
   }
-  await mkdir(path.dirname(path.resolve(out)), { recursive: true });
-  const tmp = `${out}.${process.pid}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, out);
+  await writeFileAtomic(out, text, { mkdir: true });
   logger.info(`written to ${out}`);
 }

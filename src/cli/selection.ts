@@ -2,6 +2,8 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../errors.js';
 import { validateSelection, type DownloadProgress, type TaskSelection } from '../dataset/index.js';
+import { isInteractive } from '../tty.js';
+import { parseIntOption } from './options.js';
 
 // --instance-ids may be repeated and each value may hold several ids separated by commas or spaces.
 const collectIds = (value: string, previous: string[] | undefined): string[] => [
@@ -32,12 +34,7 @@ export function selectionFromOptions(opts: Record<string, unknown>): TaskSelecti
   if (typeof opts.slice === 'string') sel.slice = opts.slice;
   if (typeof opts.shard === 'string') sel.shard = opts.shard;
   if (opts.maxTasks !== undefined) {
-    const raw = String(opts.maxTasks).trim();
-    const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
-    if (!Number.isSafeInteger(n) || n < 1) {
-      throw new ConfigError(`expected a positive integer, got "${raw}"`, { source: '--max-tasks' });
-    }
-    sel.maxTasks = n;
+    sel.maxTasks = parseIntOption('--max-tasks', opts.maxTasks, 1);
   }
   validateSelection(sel);
   return sel;
@@ -45,7 +42,7 @@ export function selectionFromOptions(opts: Record<string, unknown>): TaskSelecti
 
 /** Shows hub download progress on stderr: one updating line on a TTY, one line per finished file otherwise. */
 export function downloadProgressReporter(stream: NodeJS.WriteStream = process.stderr): (p: DownloadProgress) => void {
-  const tty = stream.isTTY === true && !process.env.NO_COLOR;
+  const tty = isInteractive(stream);
   let last = 0;
   const mb = (n: number) => (n / 1e6).toFixed(1);
   return (p) => {

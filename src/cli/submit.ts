@@ -11,7 +11,7 @@ import { readManifest } from '../run/manifest.js';
 import { createSubmitProgress } from '../run/progress.js';
 import { runSubmit, type SubmitSummary } from '../run/submit.js';
 import { writeJunit } from '../report/index.js';
-import { cancelSignalFromSigint } from './options.js';
+import { cancelSignalFromSigint, parseIntOption } from './options.js';
 import { applyGates, gatesFromOptions } from './report.js';
 import { addSelectionOptions, downloadProgressReporter, selectionFromOptions } from './selection.js';
 
@@ -142,12 +142,7 @@ function flagLayer(cmd: Command, opts: Record<string, unknown>): ConfigLayer {
   return validateFlagLayer(layer);
 }
 
-function int(key: string, value: unknown, min: number): number {
-  const raw = String(value).trim();
-  const n = /^-?\d+$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isSafeInteger(n) || n < min) throw new ConfigError(`expected an integer ≥ ${min}, got "${raw}"`, { source: flagOf(key) });
-  return n;
-}
+const int = (key: string, value: unknown, min: number): number => parseIntOption(flagOf(key), value, min);
 
 function num(key: string, value: unknown): number {
   const n = Number(value);

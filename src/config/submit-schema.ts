@@ -1,6 +1,7 @@
 // The `submit` configuration: one schema for the YAML file, the flags and run.json, so a value means the same
 // thing wherever it was written. Keys are the flag names in snake_case (`--idle-timeout` ↔ `idle_timeout`).
 import { z } from 'zod';
+import { GRADING_MODES } from '../eval/grading.js';
 import { upstreamUrlProblem } from './upstream-url.js';
 import { CHAOS_FAULTS } from '../gateway/models/chaos.js';
 
@@ -78,7 +79,7 @@ const FIELDS = {
   capture_tokens: z.boolean(),
   eval: z.boolean(),
   eval_timeout: seconds,
-  grading: z.enum(['official', 'strict']),
+  grading: z.enum(GRADING_MODES),
   /** Extra repo spec table (YAML) merged over configs/repo-specs.yaml. */
   specs: name,
   image_template: name,

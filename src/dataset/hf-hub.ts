@@ -6,8 +6,9 @@
 //       → 302 to {endpoint}/datasets/{name}/resolve/refs%2Fconvert%2Fparquet/{config}/{split}/{nnnn}.parquet
 // Cache: {cacheDir}/hf/{owner}/{name}/{split}/{nnnn}.parquet + manifest.json (written last; its presence means complete).
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../fs-atomic.js';
 import { z } from 'zod';
 import { CancelledError, ConfigError, NetworkError, throwIfAborted } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
@@ -97,7 +98,7 @@ export async function downloadHfSplit(dataset: string, opts: HfDownloadOptions):
     files.push({ name, url, bytes });
   }
   const manifest: Manifest = { dataset, split: opts.split, config, files };
-  await atomicWrite(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  await writeFileAtomic(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   return files.map((f) => path.join(dir, f.name));
 }
 
@@ -242,8 +243,4 @@ async function hasParquetMagic(file: string): Promise<boolean> {
   }
 }
 
-async function atomicWrite(file: string, content: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, content);
-  await rename(tmp, file);
-}
+

@@ -5,8 +5,9 @@
 //   report.json                        the official summary (schema_version 2)
 //   <model>/<instance_id>/             model = model_name_or_path with "/" → "__"
 //     patch.diff  eval.sh  test_output.txt  run_instance.log  report.json
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../fs-atomic.js';
 import PQueue from 'p-queue';
 import type { Task } from '../dataset/types.js';
 import { imageForTask } from '../dataset/image.js';
@@ -126,8 +127,7 @@ export async function evaluatePredictions(
 
   const summary = makeRunSummary({ tasks: config.tasks, predictions, reports });
   const summaryPath = path.join(runDir, 'report.json');
-  await writeFile(`${summaryPath}.tmp`, JSON.stringify(summary, null, 4));
-  await rename(`${summaryPath}.tmp`, summaryPath);
+  await writeFileAtomic(summaryPath, JSON.stringify(summary, null, 4));
   return { summary, summaryPath, runDir, outcomes };
 }
 

@@ -13,7 +13,8 @@ export type { InstanceReport, InstanceReportEntry, ResolvedStatus, TestResults, 
  * FAIL_TO_PASS test fails (a SKIPPED PASS_TO_PASS test is kept), a non-zero `>>>>> Test Exit Code` with no failure in
  * the log rejects the log as spoofed, and truncated parametrized ids prefix-match.
  */
-export type GradingMode = 'official' | 'strict';
+export const GRADING_MODES = ['official', 'strict'] as const;
+export type GradingMode = (typeof GRADING_MODES)[number];
 
 type StatusMap = Record<string, TestStatus>;
 

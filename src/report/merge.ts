@@ -1,7 +1,8 @@
 // `swebench merge`: the union of shard run directories (CI matrices, several hosts) into one run directory that
 // `report` and `compare` read like an unsharded run. Refuses shards that overlap or were run with different configs.
-import { cp, mkdir, readdir, rename, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../fs-atomic.js';
 import { ConfigError, throwIfAborted } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { isRecordObject } from '../dataset/records.js';
@@ -54,13 +55,13 @@ export async function mergeRuns(config: MergeConfig, deps: { logger: Logger; sig
   }
   const runId = config.runId ?? path.basename(path.resolve(config.out));
   const sessions = runs.flatMap((r) => r.sessions.map((s) => s.ses));
-  await atomicWrite(path.join(config.out, RUN_JSON), JSON.stringify(mergedRunJson(runs, runId, instanceIds, sessions.length), null, 2) + '\n');
+  await writeFileAtomic(path.join(config.out, RUN_JSON), JSON.stringify(mergedRunJson(runs, runId, instanceIds, sessions.length), null, 2) + '\n');
   const predictions = sessions.filter(hasPrediction).map(predictionLine);
-  await atomicWrite(path.join(config.out, 'predictions.jsonl'), predictions.join(''));
+  await writeFileAtomic(path.join(config.out, 'predictions.jsonl'), predictions.join(''));
   const merged = await loadRun(config.out, { signal: deps.signal });
   const report = aggregateRun(merged);
   // The same report.json `submit` writes, so a merged run directory reads like an unsharded one.
-  await atomicWrite(path.join(config.out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  await writeFileAtomic(path.join(config.out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   return { dir: config.out, sessions: merged.sessions.length, instances: instanceIds.length, report };
 }
 
@@ -172,8 +173,3 @@ async function ensureEmptyDir(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
 }
 
-async function atomicWrite(file: string, text: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, file);
-}

@@ -1,7 +1,7 @@
 // JUnit XML for CI dashboards: one <testsuite> per harness × model, one <testcase> per session; an unresolved session
 // is a <failure> whose message is `<error_class>: <error>`, a cancelled one is <skipped>.
-import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../fs-atomic.js';
 import type { RunReport, SessionRow } from './types.js';
 
 /** Renders the report as JUnit XML (the Surefire/Jenkins schema most CI systems read). */
@@ -47,10 +47,7 @@ function testcase(s: SessionRow, multi: boolean): string[] {
 
 /** Writes the JUnit file atomically (temp file + rename), creating its directory. */
 export async function writeJunit(file: string, report: RunReport): Promise<void> {
-  await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, renderJunit(report));
-  await rename(tmp, file);
+  await writeFileAtomic(file, renderJunit(report), { mkdir: true });
 }
 
 function seconds(ms: number): string {

@@ -2,7 +2,7 @@
 // the run-directory layout).
 export { runSubmit, type SubmitDeps, type SubmitReporter, type SubmitSummary, type SessionRef } from './submit.js';
 export { runSession, WORKDIR, SESSION_HOME, type SessionEnv, type SessionPlan, type SessionHooks } from './session.js';
-export { createSubmitProgress, progressTty, sessionOutcome, type SubmitProgress } from './progress.js';
+export { createSubmitProgress, sessionOutcome, type SubmitProgress } from './progress.js';
 export { hasPrediction, predictionLine } from './predictions.js';
 export { RUN_FILES, sessionIdFor, sessionPaths, taskDirName } from './layout.js';
 export { readManifest, type RunManifest } from './manifest.js';

@@ -1,8 +1,9 @@
 // The run directory, written down once: RESULTS_LAYOUT is the tree the README shows (a test keeps them equal), and
 // every path the pipeline, resume and the report read comes from here.
 import { createHash } from 'node:crypto';
-import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+
+export { writeFileAtomic, writeJsonAtomic } from '../fs-atomic.js';
 
 /** The run directory of `swebench submit`, as the README shows it. */
 export const RESULTS_LAYOUT = `results/<run-id>/
@@ -59,16 +60,4 @@ export function sessionIdFor(runId: string, instanceId: string, harness: string,
 export function defaultRunId(now = new Date()): string {
   const t = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${t}-${createHash('sha256').update(`${now.getTime()}${Math.random()}`).digest('hex').slice(0, 4)}`;
-}
-
-/** Writes a file through a temporary sibling and a rename, so readers see the old or the new content, never half. */
-export async function writeFileAtomic(file: string, content: string | Buffer): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  await writeFile(tmp, content);
-  await rename(tmp, file);
-}
-
-/** Pretty JSON + newline, atomically. */
-export function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  return writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
 }

@@ -4,6 +4,7 @@
 import cliProgress from 'cli-progress';
 import type { Logger } from '../logger.js';
 import { redact } from '../logger.js';
+import { isInteractive } from '../tty.js';
 import type { SesFile, SessionPhase } from './ses-file.js';
 import type { SessionRef, SubmitReporter } from './submit.js';
 
@@ -11,11 +12,6 @@ export interface SubmitProgress extends SubmitReporter {
   /** Log through this while the bars are shown (lines go above the bars instead of through them). */
   readonly logger: Logger;
   stop(): void;
-}
-
-/** True when stderr can show live bars. */
-export function progressTty(stream: NodeJS.WriteStream = process.stderr, env: NodeJS.ProcessEnv = process.env): boolean {
-  return stream.isTTY === true && !env.NO_COLOR && env.CI !== 'true' && env.CI !== '1';
 }
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -38,7 +34,7 @@ interface Running {
 /** Creates the display; `logger` is the plain logger used when stderr is not a TTY. */
 export function createSubmitProgress(opts: { logger: Logger; stream?: NodeJS.WriteStream; tty?: boolean }): SubmitProgress {
   const stream = opts.stream ?? process.stderr;
-  const tty = opts.tty ?? progressTty(stream);
+  const tty = opts.tty ?? isInteractive(stream);
   const running = new Map<string, Running>();
   let multi: cliProgress.MultiBar | undefined;
   let overall: cliProgress.SingleBar | undefined;
