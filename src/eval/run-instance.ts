@@ -8,6 +8,7 @@ import type { Task } from '../dataset/types.js';
 import { CancelledError, throwIfAborted } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { LABELS, type Runtime, type Sandbox } from '../runtime/types.js';
+import { applyFailureMessage } from './apply-reason.js';
 import { APPLY_PATCH_FAIL, APPLY_PATCH_PASS } from './constants.js';
 import { evalScriptFor, type RepoSpecTable } from './eval-script.js';
 import { gradeInstance, type GradingMode, type InstanceReport } from './grading.js';
@@ -97,7 +98,7 @@ export async function runInstance(
     if (!applied.ok) {
       runLog.push(`${APPLY_PATCH_FAIL}:\n${applied.output}`);
       deps.logger.debug(`${task.instance_id}: patch apply failed`);
-      return await finish({ report: null, resolved: false, error: { class: 'patch_apply_failed', message: lastLines(applied.output, 5) } });
+      return await finish({ report: null, resolved: false, error: { class: 'patch_apply_failed', message: applyFailureMessage(applied.output) } });
     }
     runLog.push(`${APPLY_PATCH_PASS}:\n${applied.output}`);
 
@@ -162,8 +163,4 @@ async function readExistingReport(file: string, id: string): Promise<InstanceRep
   } catch {
     return null;
   }
-}
-
-function lastLines(text: string, n: number): string {
-  return text.trimEnd().split('\n').slice(-n).join('\n');
 }
