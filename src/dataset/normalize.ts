@@ -29,12 +29,15 @@ const text = z.string();
 const nonEmpty = z.string().min(1);
 // A full SHA-1 and nothing else: base_commit reaches git command lines (the patch extraction, eval.sh).
 const commitSha = z.string().regex(/^[0-9a-fA-F]{40}$/);
+// instance_id names directories (task_<id>, eval's <model>/<id>) and container labels: no path separators, no
+// "."/".." and nothing a shell or docker would read specially. Every published SWE-bench id is owner__repo-123.
+const instanceId = z.string().regex(/^(?!\.{1,2}$)[A-Za-z0-9._-]+$/);
 const testList = z.preprocess(parseJsonList, z.array(z.string()));
 const defaultedText = z.preprocess(optionalText, z.string().optional()).transform((s) => s ?? '');
 const maybeText = z.preprocess(optionalText, z.string().optional());
 
 const taskSchema = z.object({
-  instance_id: nonEmpty,
+  instance_id: instanceId,
   repo: nonEmpty,
   base_commit: commitSha,
   patch: text,
@@ -63,7 +66,7 @@ const OPTIONAL = 'a string or null';
 
 /** What each field must hold, in the words the error message uses. */
 const EXPECTED: Record<keyof z.input<typeof taskSchema>, string> = {
-  instance_id: 'a non-empty string such as "django__django-11099"',
+  instance_id: 'letters, digits, ".", "_" and "-" only (no "/", not "." or ".."), such as "django__django-11099"',
   repo: 'a non-empty string such as "django/django"',
   base_commit: 'a full commit SHA (40 hex digits)',
   patch: 'a string (the gold patch)',

@@ -149,7 +149,7 @@ describe('tasks list on bad input', () => {
     const r = await cli(['tasks', 'list', '--dataset', file]);
     expect(r.exitCode).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe(
-      `error: ${file}: line 1: field "instance_id": expected a non-empty string such as "django__django-11099", got nothing (missing)`,
+      `error: ${file}: line 1: field "instance_id": expected letters, digits, ".", "_" and "-" only (no "/", not "." or ".."), such as "django__django-11099", got nothing (missing)`,
     );
   });
 

@@ -139,7 +139,7 @@ describe('dataset errors', () => {
     const { instance_id: _, ...noId } = row('x');
     const { file, err } = await errorFor('d.jsonl', `${JSON.stringify(row('a__a-1'))}\n\n${JSON.stringify(noId)}\n`);
     expect(err).toBeInstanceOf(ConfigError);
-    expect(err.message).toBe(`${file}: line 3: field "instance_id": expected a non-empty string such as "django__django-11099", got nothing (missing)`);
+    expect(err.message).toBe(`${file}: line 3: field "instance_id": expected letters, digits, ".", "_" and "-" only (no "/", not "." or ".."), such as "django__django-11099", got nothing (missing)`);
     expect(err.hint).toBe(HINT);
   });
 

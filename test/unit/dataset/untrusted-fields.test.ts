@@ -36,6 +36,21 @@ describe('base_commit', () => {
   });
 });
 
+describe('instance_id', () => {
+  it.each(['..', '.', '../../etc', 'a/b', 'a\\b', 'x y', ''])('rejects %j with the row and the field (it names directories)', async (id) => {
+    const f = file('d.jsonl', `${JSON.stringify(row('a__a-1'))}\n${JSON.stringify(row(id))}\n`);
+    const err = await caught(() => loadTasks(f));
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toMatch(new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: line 2: field "instance_id": expected letters, digits`));
+  });
+
+  it('accepts every published form', async () => {
+    const ids = ['django__django-11099', 'scikit-learn__scikit-learn-25747', 'fixtures__calc-1'];
+    const tasks = await loadTasks(file('d.jsonl', ids.map((id) => JSON.stringify(row(id))).join('\n')));
+    expect(tasks.map((t) => t.instance_id)).toEqual(ids);
+  });
+});
+
 describe('model_name_or_path', () => {
   const tasks = [{ instance_id: 'a__a-1' }, { instance_id: 'a__a-2' }] as Task[];
   const line = (id: string, model: string) => JSON.stringify({ instance_id: id, model_name_or_path: model, model_patch: 'diff\n' });
