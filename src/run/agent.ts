@@ -9,7 +9,7 @@ import type { HarnessLaunch } from '../harness/types.js';
 import { createStreamRedactor } from '../logger.js';
 import type { Sandbox } from '../runtime/types.js';
 import type { AgentEnd } from './diagnose.js';
-import type { SessionEnv, SessionHooks, SessionPlan } from './session.js';
+import type { SessionEnv, SessionHooks, SessionPlan } from './types.js';
 import { startWatchdog, type WatchdogReason } from './watchdog.js';
 
 /** The repository inside every SWE-bench image. */

@@ -1,7 +1,8 @@
 // The run module's public surface: `runSubmit` and what its callers read (reporter hooks, summary, ses files,
 // the run-directory layout).
-export { runSubmit, type SubmitDeps, type SubmitReporter, type SubmitSummary, type SessionRef } from './submit.js';
-export { runSession, WORKDIR, SESSION_HOME, type SessionEnv, type SessionPlan, type SessionHooks } from './session.js';
+export { runSubmit, type SubmitDeps } from './submit.js';
+export { runSession, WORKDIR, SESSION_HOME } from './session.js';
+export type { SessionEnv, SessionHooks, SessionPlan, SessionRef, SubmitReporter, SubmitSummary } from './types.js';
 export { createSubmitProgress, sessionOutcome, type SubmitProgress } from './progress.js';
 export { hasPrediction, predictionLine } from './predictions.js';
 export { RUN_FILES, sessionIdFor, sessionPaths, taskDirName } from './layout.js';

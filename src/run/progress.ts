@@ -6,7 +6,7 @@ import type { Logger } from '../logger.js';
 import { redact } from '../logger.js';
 import { isInteractive } from '../tty.js';
 import type { SesFile, SessionPhase } from './ses-file.js';
-import type { SessionRef, SubmitReporter } from './submit.js';
+import type { SessionRef, SubmitReporter } from './types.js';
 
 export interface SubmitProgress extends SubmitReporter {
   /** Log through this while the bars are shown (lines go above the bars instead of through them). */

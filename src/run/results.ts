@@ -40,7 +40,7 @@ export async function removeSessionFiles(runDir: string, key: SessionKey): Promi
 export class RunResults {
   private readonly sessions = new Map<string, SesFile>();
   private chain: Promise<void> = Promise.resolve();
-  private reportQueued = false;
+  private queuedReport: Promise<void> | undefined;
   private latest: RunReport;
 
   /** `manifest` is read at every report write, so report.json carries the run's latest start/end times. */
@@ -75,12 +75,11 @@ export class RunResults {
     });
   }
 
-  /** Records one finished session: its prediction (if any) now, the new report.json with the next write. */
+  /** Records one finished session: its prediction line, and a report.json write that includes it. */
   add(ses: SesFile): Promise<void> {
-    const appended = this.enqueue(async () => {
-      this.sessions.set(ses.session_id, ses);
-      if (hasPrediction(ses)) await appendFile(this.predictionsPath, predictionLine(ses));
-    });
+    // Known at once: a report write already queued (it computes when it runs) includes this session.
+    this.sessions.set(ses.session_id, ses);
+    const appended = hasPrediction(ses) ? this.enqueue(() => appendFile(this.predictionsPath, predictionLine(ses))) : Promise.resolve();
     return Promise.all([appended, this.queueReport()]).then(() => {});
   }
 
@@ -90,14 +89,15 @@ export class RunResults {
     await this.chain;
   }
 
-  // Sessions that finish while a report is being written share the next write: one report per burst, not per session.
+  // Sessions that finish while a report write waits in the queue share it (it computes when it starts): one write per
+  // burst, not per session. A write that already started gets a successor.
   private queueReport(): Promise<void> {
-    if (this.reportQueued) return this.chain;
-    this.reportQueued = true;
-    return this.enqueue(async () => {
-      this.reportQueued = false;
+    if (this.queuedReport) return this.queuedReport;
+    this.queuedReport = this.enqueue(async () => {
+      this.queuedReport = undefined;
       await this.writeReport();
     });
+    return this.queuedReport;
   }
 
   private compute(): RunReport {

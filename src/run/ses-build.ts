@@ -6,7 +6,7 @@ import { describeGateway, oneLine, outputTail, type AgentEnd, type Verdict } fro
 import type { SessionPaths } from './layout.js';
 import { emptyDigest, trajectoryMessages, type RecordsDigest } from './records-digest.js';
 import { SesFileSchema, type EvaluationReport, type SesFile, type SessionPhase } from './ses-file.js';
-import type { SessionEnv, SessionPlan } from './session.js';
+import type { SessionEnv, SessionPlan } from './types.js';
 
 type Timings = SesFile['timings_ms'];
 

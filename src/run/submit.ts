@@ -8,7 +8,7 @@ import PQueue from 'p-queue';
 import type { SubmitConfig } from '../config/submit-schema.js';
 import { imageForTask, loadTasks, selectTasks, validateImageTemplate, type DownloadProgress, type Task } from '../dataset/index.js';
 import { CancelledError, ConfigError, throwIfAborted } from '../errors.js';
-import { loadRepoSpecs } from '../eval/eval-script.js';
+import { loadRepoSpecs, type RepoSpecTable } from '../eval/eval-script.js';
 import { startGateway, type GatewayHandle } from '../gateway/start.js';
 import { ensureBundle } from '../harness/bundle.js';
 import type { Harness } from '../harness/types.js';
@@ -19,42 +19,13 @@ import { harnessFiles, resolveHarnesses } from './harnesses.js';
 import { defaultRunId, sessionIdFor, sessionPaths, writeJsonAtomic } from './layout.js';
 import { checkResumable, configHash, hostInfo, readManifest, redactConfig, writeManifest, SWEBENCH_VERSION, type RunManifest } from './manifest.js';
 import { openModelSource, type ModelSource } from './model-source.js';
-import { loadPromptTemplate } from './prompt.js';
-import type { RunReport } from '../report/types.js';
+import { loadPromptTemplate, type PromptTemplate } from './prompt.js';
 import { readFinishedSes, removeSessionFiles, RunResults } from './results.js';
-import type { SesFile, SessionPhase } from './ses-file.js';
+import type { SesFile } from './ses-file.js';
 import { buildSesFile, notStartedState } from './ses-build.js';
-import { runSession, type SessionEnv, type SessionPlan } from './session.js';
+import { runSession } from './session.js';
+import type { SessionEnv, SessionPlan, SessionRef, SubmitReporter, SubmitSummary } from './types.js';
 import { networkWarnings } from './agent-network.js';
-
-/** Identifies a session in progress updates. */
-export interface SessionRef {
-  sessionId: string;
-  instanceId: string;
-  harness: string;
-  sampleIndex: number;
-}
-
-/** What a caller (the CLI's progress display) hears while a run goes on. */
-export interface SubmitReporter {
-  onRunStart?(info: { runId: string; runDir: string; total: number; kept: number; toRun: number; keptResolved: number }): void;
-  onSessionStart?(s: SessionRef): void;
-  onSessionPhase?(s: SessionRef, phase: SessionPhase): void;
-  onSessionCompletions?(s: SessionRef, count: number): void;
-  onSessionDone?(ses: SesFile): void;
-}
-
-/** The result of runSubmit: report.json plus where things are and how the run ended. */
-export type SubmitSummary = RunReport & {
-  run_dir: string;
-  /** finished: every planned session has a ses file; cancelled: stopped by the signal. */
-  status: 'finished' | 'cancelled';
-  kept_sessions: number;
-  ran_sessions: number;
-  duration_ms: number;
-  report_path: string;
-  predictions_path: string;
-};
 
 export interface SubmitDeps {
   signal?: AbortSignal;
@@ -72,81 +43,168 @@ const SWEEP_DEADLINE_MS = 120_000;
 
 /** Runs (or resumes) a whole submit run. Config errors and an unreachable Docker engine throw; session failures are data. */
 export async function runSubmit(config: SubmitConfig, deps: SubmitDeps = {}): Promise<SubmitSummary> {
-  const started = Date.now();
-  const logger = deps.logger ?? silentLogger;
-  const signal = deps.signal ?? new AbortController().signal;
+  const ctx = runContext(config, deps);
+  // Everything that can be wrong with the input fails in prepare(), before Docker, downloads or containers.
+  const input = await prepare(ctx, deps);
+  const planned = await plan(ctx, input, deps);
+  const { kept, pending } = await partitionForResume(ctx, input.existing, planned);
+  const manifest = newManifest(ctx, input, planned);
+  const outcome = await execute(ctx, { input, planned, kept, pending, manifest }, deps);
+  return {
+    ...outcome.results.report,
+    run_dir: ctx.runDir,
+    status: outcome.status,
+    kept_sessions: kept.length,
+    ran_sessions: pending.length,
+    duration_ms: Date.now() - ctx.started,
+    report_path: outcome.results.reportPath,
+    predictions_path: outcome.results.predictionsPath,
+  };
+}
+
+/** What every phase of a run knows from the start. */
+interface RunContext {
+  started: number;
+  logger: Logger;
+  signal: AbortSignal;
+  runId: string;
+  runDir: string;
+  /** The config with its run id filled in (what run.json records). */
+  config: SubmitConfig;
+}
+
+function runContext(config: SubmitConfig, deps: SubmitDeps): RunContext {
   const runId = config.run_id ?? defaultRunId();
   const resolved: SubmitConfig = { ...config, run_id: runId };
-  const runDir = path.resolve(resolved.output_dir, runId);
+  return {
+    started: Date.now(),
+    logger: deps.logger ?? silentLogger,
+    signal: deps.signal ?? new AbortController().signal,
+    runId,
+    runDir: path.resolve(resolved.output_dir, runId),
+    config: resolved,
+  };
+}
 
-  // Everything that can be wrong with the input fails here, before Docker, downloads or containers.
+/** The validated input of a run. */
+interface Prepared {
+  /** run.json of the run being resumed; null for a new run. */
+  existing: RunManifest | null;
+  prompt: PromptTemplate;
+  specs: RepoSpecTable | undefined;
+  harnesses: Harness[];
+  /** Every task of the dataset (the built-in models look up gold patches there), and the selected ones. */
+  all: Task[];
+  tasks: Task[];
+}
+
+/** Phase 1: reads and checks every input (resume state, prompt, specs, harnesses, dataset and selection). */
+async function prepare(ctx: RunContext, deps: SubmitDeps): Promise<Prepared> {
+  const { config, runDir, logger, signal } = ctx;
   const existing = await readManifest(runDir);
   if (existing && !deps.resume) {
     throw new ConfigError(`run directory ${runDir} already exists`, { source: '--run-id', hint: 'Pass --resume to continue that run, or choose another --run-id.' });
   }
-  if (existing) checkResumable(existing, resolved, runDir);
-  if (resolved.image_template !== undefined) validateImageTemplate(resolved.image_template);
-  const prompt = await loadPromptTemplate(resolved.prompt_template);
-  const specs = resolved.specs === undefined ? undefined : loadRepoSpecs(resolved.specs);
-  const harnesses = await resolveHarnesses(resolved.harness, harnessFiles(resolved.harness_files), logger);
-  const all = await loadTasks(resolved.dataset, { split: resolved.split, signal, logger, onProgress: deps.onDownload });
+  if (existing) checkResumable(existing, config, runDir);
+  if (config.image_template !== undefined) validateImageTemplate(config.image_template);
+  const prompt = await loadPromptTemplate(config.prompt_template);
+  const specs = config.specs === undefined ? undefined : loadRepoSpecs(config.specs);
+  const harnesses = await resolveHarnesses(config.harness, harnessFiles(config.harness_files), logger);
+  const all = await loadTasks(config.dataset, { split: config.split, signal, logger, onProgress: deps.onDownload });
   const tasks = selectTasks(all, {
-    instanceIds: resolved.instance_ids,
-    filter: resolved.filter,
-    slice: resolved.slice,
-    shard: resolved.shard,
-    maxTasks: resolved.max_tasks,
+    instanceIds: config.instance_ids,
+    filter: config.filter,
+    slice: config.slice,
+    shard: config.shard,
+    maxTasks: config.max_tasks,
   });
   if (tasks.length === 0) throw new ConfigError('the selection matched no task', { source: '--instance-ids/--filter/--slice/--shard', hint: 'Check the selection with `swebench tasks list`.' });
+  return { existing, prompt, specs, harnesses, all, tasks };
+}
 
-  const runtime = deps.runtime ?? createDockerRuntime({ logger });
+/** The machinery a run needs and the sessions it plans. */
+interface Planned {
+  runtime: Runtime;
+  bundles: Map<string, { dir: string | null; version: string }>;
+  plans: SessionPlan[];
+}
+
+/** Phase 2: the Docker engine answers, every harness bundle is installed, every session is planned. */
+async function plan(ctx: RunContext, input: Prepared, deps: SubmitDeps): Promise<Planned> {
+  const runtime = deps.runtime ?? createDockerRuntime({ logger: ctx.logger });
   await runtime.ping();
-  const bundles = new Map<string, { dir: string | null; version: string }>();
-  for (const h of harnesses) {
-    throwIfAborted(signal);
-    bundles.set(h.name, await ensureBundle(h, { version: resolved.harness_overrides[h.name]?.version, logger, signal }));
+  const bundles: Planned['bundles'] = new Map();
+  for (const h of input.harnesses) {
+    throwIfAborted(ctx.signal);
+    bundles.set(h.name, await ensureBundle(h, { version: ctx.config.harness_overrides[h.name]?.version, logger: ctx.logger, signal: ctx.signal }));
   }
+  return { runtime, bundles, plans: planSessions(ctx.runId, input.tasks, input.harnesses, bundles, ctx.config) };
+}
 
-  const plans = planSessions(runId, tasks, harnesses, bundles, resolved);
-  if (existing) {
-    const swept = await runtime.cleanup({ runId });
-    if (swept.length > 0) logger.info(`removed ${swept.length} container(s) left by the interrupted run`);
-  }
+/** Phase 3 (resume): finished sessions are kept as they are; everything else is cleared and runs again. */
+async function partitionForResume(ctx: RunContext, existing: RunManifest | null, planned: Planned): Promise<{ kept: SesFile[]; pending: SessionPlan[] }> {
   const kept: SesFile[] = [];
   const pending: SessionPlan[] = [];
-  for (const p of plans) {
+  if (!existing) return { kept, pending: planned.plans };
+  const swept = await planned.runtime.cleanup({ runId: ctx.runId });
+  if (swept.length > 0) ctx.logger.info(`removed ${swept.length} container(s) left by the interrupted run`);
+  for (const p of planned.plans) {
     const key = { sessionId: p.sessionId, instanceId: p.task.instance_id };
-    const ses = existing ? await readFinishedSes(runDir, key) : null;
+    const ses = await readFinishedSes(ctx.runDir, key);
     if (ses) kept.push(ses);
     else {
-      await removeSessionFiles(runDir, key);
+      await removeSessionFiles(ctx.runDir, key);
       pending.push(p);
     }
   }
+  return { kept, pending };
+}
 
+/** run.json as the run starts (the model is filled in once it answers; status and end time at the end). */
+function newManifest(ctx: RunContext, input: Prepared, planned: Planned): RunManifest {
+  const { config, runId, logger } = ctx;
+  const { existing, harnesses, tasks } = input;
+  const startedAt = new Date(ctx.started).toISOString();
   const manifest: RunManifest = {
     schema_version: 1,
     run_id: runId,
     swebench_version: SWEBENCH_VERSION,
     status: 'running',
-    started_at: existing?.started_at ?? new Date(started).toISOString(),
+    started_at: existing?.started_at ?? startedAt,
     finished_at: null,
-    resumed_at: existing ? [...existing.resumed_at, new Date(started).toISOString()] : [],
+    resumed_at: existing ? [...existing.resumed_at, startedAt] : [],
     host: hostInfo(),
-    config: redactConfig(resolved),
-    config_hash: configHash(resolved),
-    harnesses: harnesses.map((h) => ({ name: h.name, package: h.package, version: bundles.get(h.name)!.version, protocol: h.protocol, bundle_dir: bundles.get(h.name)!.dir })),
+    config: redactConfig(config),
+    config_hash: configHash(config),
+    harnesses: harnesses.map((h) => ({ name: h.name, package: h.package, version: planned.bundles.get(h.name)!.version, protocol: h.protocol, bundle_dir: planned.bundles.get(h.name)!.dir })),
     model: existing?.model ?? { name: null, upstream: null, source: null },
-    dataset: { source: resolved.dataset, split: resolved.split, tasks: tasks.length },
+    dataset: { source: config.dataset, split: config.split, tasks: tasks.length },
     instance_ids: tasks.map((t) => t.instance_id),
-    sessions: plans.length,
+    sessions: planned.plans.length,
   };
-  const warnings = networkWarnings(resolved);
+  const warnings = networkWarnings(config);
   if (warnings.length > 0) manifest.warnings = warnings;
   for (const w of warnings) logger.warn(w);
+  return manifest;
+}
 
-  let model: ModelSource | undefined;
-  let gateway: GatewayHandle | undefined;
+/** Everything the last phase works from. */
+interface Execution {
+  input: Prepared;
+  planned: Planned;
+  kept: SesFile[];
+  pending: SessionPlan[];
+  manifest: RunManifest;
+}
+
+/**
+ * Phase 4: open the model and the gateway, write run.json, run the queue, and finalize whatever happened (close the
+ * gateway and the model, sweep containers, record the end in run.json, write the last report.json).
+ */
+async function execute(ctx: RunContext, run: Execution, deps: SubmitDeps): Promise<{ results: RunResults; status: SubmitSummary['status'] }> {
+  const { config, runId, runDir, logger, signal } = ctx;
+  const { input, planned, kept, pending, manifest } = run;
+  let opened: { model: ModelSource; gateway: GatewayHandle } | undefined;
   let status: SubmitSummary['status'] = 'finished';
   let results: RunResults | undefined;
   let failed = true;
@@ -154,41 +212,30 @@ export async function runSubmit(config: SubmitConfig, deps: SubmitDeps = {}): Pr
   try {
     // The run directory appears once the model answers: a run that cannot start leaves nothing to --resume.
     if (pending.length > 0) {
-      model = await openModelSource(resolved, all, { logger });
-      gateway = await startGateway({
-        upstreamUrl: model.upstreamUrl,
-        upstreamApiKey: model.upstreamApiKey,
-        upstreamModel: model.upstreamModel,
-        recordsDir: runDir,
-        captureTokens: resolved.capture_tokens,
-        maxOutputTokens: resolved.max_output_tokens,
-        logger,
-        signal,
-      });
-      manifest.model = { name: resolved.model_name ?? gateway.upstreamModel, upstream: gateway.upstreamModel, source: model.description };
+      opened = await openModelAndGateway(ctx, input.all);
+      manifest.model = { name: config.model_name ?? opened.gateway.upstreamModel, upstream: opened.gateway.upstreamModel, source: opened.model.description };
     }
     await mkdir(runDir, { recursive: true });
     await writeManifest(runDir, manifest);
     written = true;
-    const modelName = manifest.model.name ?? resolved.model_name ?? 'unknown';
     results = new RunResults(runDir, manifest, kept);
     await results.init();
     deps.reporter?.onRunStart?.({
-      runId, runDir, total: plans.length, kept: kept.length, toRun: pending.length, keptResolved: kept.filter((s) => s.resolved).length,
+      runId, runDir, total: planned.plans.length, kept: kept.length, toRun: pending.length, keptResolved: kept.filter((s) => s.resolved).length,
     });
-    if (gateway) {
+    if (opened) {
       const env: SessionEnv = {
-        runId, runDir, config: resolved, runtime, gateway, modelName, upstreamModel: gateway.upstreamModel, prompt, specs,
-        ensureImage: imageCache(runtime, logger),
+        runId, runDir, config, runtime: planned.runtime, gateway: opened.gateway,
+        modelName: manifest.model.name ?? 'unknown', upstreamModel: opened.gateway.upstreamModel,
+        prompt: input.prompt, specs: input.specs, ensureImage: imageCache(planned.runtime, logger),
       };
-      const cancelled = await runQueue(pending, env, results, { signal, logger, reporter: deps.reporter });
-      if (cancelled) status = 'cancelled';
+      if (await runQueue(pending, env, results, { signal, logger, reporter: deps.reporter })) status = 'cancelled';
     }
     failed = false;
   } finally {
-    await gateway?.close({ graceMs: 0 }).catch((e: unknown) => logger.warn(`gateway close: ${(e as Error).message}`));
-    await model?.close().catch(() => {});
-    await sweep(runtime, runId, logger);
+    await opened?.gateway.close({ graceMs: 0 }).catch((e: unknown) => logger.warn(`gateway close: ${(e as Error).message}`));
+    await opened?.model.close().catch(() => {});
+    await sweep(planned.runtime, runId, logger);
     if (signal.aborted) status = 'cancelled';
     manifest.status = failed && !signal.aborted ? 'failed' : status;
     manifest.finished_at = new Date().toISOString();
@@ -196,16 +243,29 @@ export async function runSubmit(config: SubmitConfig, deps: SubmitDeps = {}): Pr
     await results?.finish().catch((e: unknown) => logger.warn(`cannot write report.json: ${(e as Error).message}`));
   }
   if (!results) throw new Error('internal: the run ended without results');
-  return {
-    ...results.report,
-    run_dir: runDir,
-    status,
-    kept_sessions: kept.length,
-    ran_sessions: pending.length,
-    duration_ms: Date.now() - started,
-    report_path: results.reportPath,
-    predictions_path: results.predictionsPath,
-  };
+  return { results, status };
+}
+
+/** The model source (built-in or upstream URL) and the embedded gateway in front of it; the model is closed if the gateway cannot start. */
+async function openModelAndGateway(ctx: RunContext, all: Task[]): Promise<{ model: ModelSource; gateway: GatewayHandle }> {
+  const { config, runDir, logger, signal } = ctx;
+  const model = await openModelSource(config, all, { logger });
+  try {
+    const gateway = await startGateway({
+      upstreamUrl: model.upstreamUrl,
+      upstreamApiKey: model.upstreamApiKey,
+      upstreamModel: model.upstreamModel,
+      recordsDir: runDir,
+      captureTokens: config.capture_tokens,
+      maxOutputTokens: config.max_output_tokens,
+      logger,
+      signal,
+    });
+    return { model, gateway };
+  } catch (err) {
+    await model.close().catch(() => {});
+    throw err;
+  }
 }
 
 /** tasks × harnesses × samples; the harness varies fastest so the systems compared progress together. */

@@ -173,7 +173,7 @@ describe.skipIf(!fixturesDir)('swebench submit on the fixture tasks (real Docker
       expect(s.diagnosis?.gateway).toMatch(/last completion: text only, finish stop/);
       expect(s.timings_ms.eval).toBe(0);
     }
-    expect(readJson(path.join(out, 'noop-model/report.json')).totals).toMatchObject({ resolved_sessions: 0, empty_generation_sessions: 4 });
+    expect(readJson(path.join(out, 'noop-model/report.json')).totals).toMatchObject({ planned_sessions: 4, resolved: 0, empty_patches: 4 });
   });
 
   it('the completion cap stops the agent: FAILED completion_cap, the patch so far still graded', async () => {
