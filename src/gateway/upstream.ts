@@ -1,6 +1,7 @@
 // The one HTTP client to the upstream chat-completions server: a keep-alive undici Pool, the gateway's
 // credentials and headers, model discovery. Failure classification lives in upstream-errors.ts.
 import { Pool, type Dispatcher } from 'undici';
+import { upstreamUrlProblem } from '../config/upstream-url.js';
 import { GatewayError } from '../errors.js';
 import { redact } from '../logger.js';
 import { upstreamMessage } from './upstream-errors.js';
@@ -15,15 +16,10 @@ export interface UpstreamEndpoint {
 
 /** Parses `--upstream`: accepts `http://h:p`, `http://h:p/`, `http://h:p/v1`, `http://h:p/prefix/v1/`. */
 export function parseUpstreamUrl(url: string): UpstreamEndpoint {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new GatewayError(`invalid upstream URL ${JSON.stringify(url)}`, { hint: 'Pass an http(s) URL such as http://127.0.0.1:8000.' });
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    throw new GatewayError(`upstream URL must be http or https, got ${u.protocol}`, { hint: 'Pass an http(s) URL such as http://127.0.0.1:8000.' });
-  }
+  // The same rule as the CLI's (library callers included): credentials in the URL are refused, never dropped.
+  const problem = upstreamUrlProblem(url);
+  if (problem) throw new GatewayError(`upstream URL: ${problem}`, { hint: 'Pass an http(s) URL without credentials, such as http://127.0.0.1:8000/v1.' });
+  const u = new URL(url);
   const basePath = u.pathname.replace(/\/+$/, '').replace(/\/v1$/, '');
   return { origin: u.origin, basePath };
 }

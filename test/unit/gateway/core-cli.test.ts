@@ -103,6 +103,13 @@ describe('serveGateway', () => {
 
   it('fails with a GatewayError when the models endpoint is unreachable', async () => {
     await expect(startGateway({ upstreamUrl: `http://127.0.0.1:${await closedPort()}` })).rejects.toThrow(GatewayError);
-    await expect(startGateway({ upstreamUrl: 'ftp://x' })).rejects.toThrow(/http or https/);
+    await expect(startGateway({ upstreamUrl: 'ftp://x' })).rejects.toThrow(/expected an http\(s\) URL/);
+  });
+
+  it('a library caller gets the CLI\'s rule: credentials in the upstream URL are refused, not dropped', async () => {
+    const err = await startGateway({ upstreamUrl: 'http://user:s3cret@127.0.0.1:1/v1' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GatewayError);
+    expect((err as Error).message).toMatch(/carries credentials/);
+    expect((err as Error).message).not.toContain('s3cret');
   });
 });
