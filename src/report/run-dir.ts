@@ -5,7 +5,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { describeValue, isRecordObject } from '../dataset/records.js';
 import { ConfigError, throwIfAborted } from '../errors.js';
-import { SesFileSchema, type SesFile } from '../run/ses-file.js';
+import { parseSesFile, type SesFile } from '../run/ses-file.js';
 
 /** Names inside a run directory (src/run/layout.ts writes them). */
 export const ROLLOUT_DIR = 'rollout_results';
@@ -170,7 +170,7 @@ async function readSes(dir: string, file: string): Promise<LoadedSession> {
   } catch (err) {
     throw new ConfigError(`invalid JSON (${(err as Error).message})`, { source: abs, hint: SES_HINT });
   }
-  const parsed = SesFileSchema.safeParse(data);
+  const parsed = parseSesFile(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const got = issue.path.reduce<unknown>((v, k) => (isRecordObject(v) || Array.isArray(v) ? (v as Record<string, unknown>)[k as string] : undefined), data);

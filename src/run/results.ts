@@ -9,7 +9,7 @@ import { runPlanOf } from '../report/run-dir.js';
 import type { RunReport } from '../report/types.js';
 import type { RunManifest } from './manifest.js';
 import { hasPrediction, predictionLine } from './predictions.js';
-import { SesFileSchema, type SesFile } from './ses-file.js';
+import { parseSesFile, type SesFile } from './ses-file.js';
 
 /** A planned session's identity (what resume matches ses files by). */
 export interface SessionKey {
@@ -21,7 +21,7 @@ export interface SessionKey {
 export async function readFinishedSes(runDir: string, key: SessionKey): Promise<SesFile | null> {
   const file = sessionPaths(runDir, key.instanceId, key.sessionId).abs.sesFile;
   try {
-    const parsed = SesFileSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
+    const parsed = parseSesFile(JSON.parse(await readFile(file, 'utf8')));
     const ses = parsed.success ? parsed.data : null;
     return ses && ses.session_id === key.sessionId && ses.status !== 'CANCELLED' ? ses : null;
   } catch {

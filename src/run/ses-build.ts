@@ -5,7 +5,7 @@ import type { HarnessFailure } from '../harness/types.js';
 import { describeGateway, oneLine, outputTail, type AgentEnd, type Verdict } from './diagnose.js';
 import type { SessionPaths } from './layout.js';
 import { emptyDigest, trajectoryMessages, type RecordsDigest } from './records-digest.js';
-import { SesFileSchema, type EvaluationReport, type SesFile, type SessionPhase } from './ses-file.js';
+import { SES_SCHEMA_VERSION, SesFileSchema, type EvaluationReport, type SesFile, type SessionPhase } from './ses-file.js';
 import type { SessionEnv, SessionPlan } from './types.js';
 
 type Timings = SesFile['timings_ms'];
@@ -47,7 +47,7 @@ export function buildSesFile(plan: SessionPlan, env: Pick<SessionEnv, 'runId' | 
   const resolved = !s.cancelled && report?.resolved === true;
   const status: SesFile['status'] = s.cancelled ? 'CANCELLED' : (s.verdict?.status ?? 'COMPLETED');
   const ses: SesFile = {
-    schema_version: 1,
+    schema_version: SES_SCHEMA_VERSION,
     run_id: env.runId,
     instance_id: task.instance_id,
     session_id: plan.sessionId,

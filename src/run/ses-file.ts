@@ -28,6 +28,9 @@ export type SessionPhase = (typeof SESSION_PHASES)[number];
 /** The client protocols a harness speaks (`trajectory.metadata.api_type`). */
 export const API_TYPES = ['openai_chat', 'openai_responses', 'anthropic_messages'] as const satisfies readonly ClientProtocol[];
 
+/** Version 2: strict, with top-level `empty_generation`; version-1 files (earlier releases) are upgraded on read. */
+export const SES_SCHEMA_VERSION = 2;
+
 const count = z.number().int().min(0);
 const iso = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO 8601 date');
 const testResults = z.strictObject({ success: z.array(z.string()), failure: z.array(z.string()) });
@@ -45,7 +48,7 @@ const evaluationReport = z.strictObject({
 });
 
 const sesObject = z.strictObject({
-  schema_version: z.literal(1),
+  schema_version: z.literal(SES_SCHEMA_VERSION),
   run_id: z.string().min(1),
   instance_id: z.string().min(1),
   /** sessionIdFor(): 16 hex digits of a hash of (run, instance, harness, sample). */
@@ -129,6 +132,29 @@ export const SesFileSchema = sesObject.superRefine((s, ctx) => {
 });
 
 export type SesFile = z.infer<typeof SesFileSchema>;
+
+/**
+ * Validates a ses file as read from disk. A version-1 file (written before empty_generation stood at the top level
+ * and before every field was required) is upgraded first, so run directories of earlier releases still report.
+ */
+export function parseSesFile(data: unknown): ReturnType<typeof SesFileSchema.safeParse> {
+  return SesFileSchema.safeParse(isV1(data) ? upgradeV1(data) : data);
+}
+
+function isV1(data: unknown): data is Record<string, unknown> {
+  return typeof data === 'object' && data !== null && (data as { schema_version?: unknown }).schema_version === 1;
+}
+
+function upgradeV1(v1: Record<string, unknown>): Record<string, unknown> {
+  const patchExtracted = v1.patch_extracted ?? v1.status !== 'CANCELLED';
+  return {
+    ...v1,
+    schema_version: SES_SCHEMA_VERSION,
+    patch_extracted: patchExtracted,
+    empty_generation: patchExtracted === true && v1.patch === '',
+    agent_first_request_ms: v1.agent_first_request_ms ?? null,
+  };
+}
 export type EvaluationReport = z.infer<typeof evaluationReport>;
 
 /** The ses file as JSON Schema (draft 2020-12), for consumers in other languages; the cross-field rules are zod-only. */

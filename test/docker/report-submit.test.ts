@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { SesFile } from '../../src/run/ses-file.js';
+import { INFRA_ERROR_CLASSES, SESSION_STATUSES, type SesFile } from '../../src/run/ses-file.js';
 import { REPO_ROOT } from '../helpers/shared-data.js';
 import { xmlError, xmllintAvailable, xpath } from '../helpers/xml.js';
 
@@ -21,7 +21,6 @@ const OFFICIAL_KEYS = [
   'total_instances', 'submitted_instances', 'completed_instances', 'resolved_instances', 'unresolved_instances', 'empty_patch_instances',
   'error_instances', 'completed_ids', 'incomplete_ids', 'empty_patch_ids', 'submitted_ids', 'resolved_ids', 'unresolved_ids', 'error_ids', 'schema_version',
 ] as const;
-const INFRA = new Set(['infra_error', 'eval_error', 'eval_timeout']);
 
 let out = '';
 const cli = (args: string[]) => execa('node', [CLI, ...args], { cwd: out, reject: false, env: { CI: 'true', NO_COLOR: '1' } });
@@ -63,11 +62,11 @@ function expected(all: SesFile[], key: string, tasks: string[]) {
   for (const s of mine) samples = Math.max(samples, s.sample_index + 1);
   const planned = tasks.length * samples;
   let resolved = 0, infra = 0, empty = 0, prompt = 0, completion = 0;
-  const statuses: Record<string, number> = { COMPLETED: 0, FAILED: 0, TIMEOUT: 0, ERROR: 0, CANCELLED: 0 };
+  const statuses: Record<string, number> = Object.fromEntries(SESSION_STATUSES.map((k) => [k, 0]));
   const classes: Record<string, number> = {};
   for (const s of mine) {
     if (s.resolved) resolved++;
-    if (s.error_class && INFRA.has(s.error_class)) infra++;
+    if (s.error_class && INFRA_ERROR_CLASSES.has(s.error_class)) infra++;
     if (s.patch_extracted && s.patch === '') empty++;
     prompt += s.usage.prompt_tokens;
     completion += s.usage.completion_tokens;

@@ -52,7 +52,7 @@ export function makeSes(spec: SesSpec, runId = 'test-run'): SesFile {
   const dir = `rollout_results/task_${spec.instance_id}/ses_${sid}`;
   const recordCount = spec.record_count ?? 2;
   return {
-    schema_version: 1,
+    schema_version: 2,
     run_id: runId,
     instance_id: spec.instance_id,
     session_id: sid,

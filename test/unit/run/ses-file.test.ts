@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { RESULTS_LAYOUT } from '../../../src/run/layout.js';
-import { SesFileSchema, sesJsonSchema, type SesFile } from '../../../src/run/ses-file.js';
+import { parseSesFile, SesFileSchema, sesJsonSchema, type SesFile } from '../../../src/run/ses-file.js';
 import { makeSes } from '../../helpers/run-dir.js';
 import { REPO_ROOT } from '../../helpers/shared-data.js';
 
@@ -52,6 +52,28 @@ describe('the ses schema', () => {
     expect(e.empty_generation).toBe(true);
     expect(e.trajectory.metadata.evaluation.report?.empty_generation).toBe(true);
     expect(variants.cancelled!.empty_generation).toBe(false);
+  });
+});
+
+describe('ses files of earlier releases (schema_version 1)', () => {
+  // what the version-1 writer produced: no top-level empty_generation, agent_first_request_ms absent when cancelled
+  const v1 = (ses: SesFile) => {
+    const { empty_generation: _e, agent_first_request_ms: _a, ...rest } = ses;
+    return { ...rest, schema_version: 1 };
+  };
+
+  it('are upgraded on read, empty_generation derived as the writer now sets it', () => {
+    for (const [name, ses] of Object.entries(variants)) {
+      const parsed = parseSesFile(v1(ses));
+      expect(parsed.success, name).toBe(true);
+      expect(parsed.data).toEqual({ ...ses, agent_first_request_ms: null });
+    }
+  });
+
+  it('still fail on a real defect, naming the field', () => {
+    const parsed = parseSesFile({ ...v1(variants.resolved!), status: 'DONE' });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]?.path).toEqual(['status']);
   });
 });
 
