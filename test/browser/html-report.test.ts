@@ -38,7 +38,7 @@ function sessions(): SesSpec[] {
     const cls = i % 3 === 0 ? classes[(i / 3) % classes.length]! : null;
     out.push({
       instance_id: id, harness: 'codex', model: 'oracle', resolved: cls === null && i % 2 === 0, run_ms: 10_000 + i * 7_000, record_count: 3 + (i % 4),
-      ...(cls ? { status: cls === 'infra_error' ? ('ERROR' as const) : ('FAILED' as const), error_class: cls, error: `${cls} <b>not markup</b>`, patch: cls === 'patch_apply_failed' ? 'x' : '' } : {}),
+      ...(cls ? { status: cls === 'infra_error' ? ('ERROR' as const) : ('FAILED' as const), error_class: cls, error: `${cls} <b>not markup</b>`, patch: cls === 'patch_apply_failed' ? 'not a diff\n' : '' } : {}),
     });
     if (i < 10) {
       for (let k = 0; k < 3; k++) {
