@@ -43,7 +43,10 @@ export const GROUP_COLUMNS: Array<Column<GroupReport>> = [
   { header: 'harness', id: 'harness', text: (g) => g.harness, raw: (g) => g.harness, numeric: false },
   { header: 'model', id: 'model', text: (g) => g.model, raw: (g) => g.model, numeric: false },
   { header: 'tasks', id: 'tasks', text: (g) => num(g.tasks), raw: (g) => g.tasks },
+  // planned = the rate's denominator; not run = cancelled or never started (they count as not resolved)
+  { header: 'planned', id: 'planned_sessions', text: (g) => num(g.planned_sessions), raw: (g) => g.planned_sessions },
   { header: 'sessions', id: 'sessions', text: (g) => num(g.sessions), raw: (g) => g.sessions },
+  { header: 'not run', id: 'not_run_sessions', text: (g) => num(g.not_run_sessions), raw: (g) => g.not_run_sessions },
   { header: 'resolved', id: 'resolved', text: (g) => num(g.resolved), raw: (g) => g.resolved },
   {
     header: 'rate (95% CI)',

@@ -22,7 +22,7 @@ export interface SesSpec {
   /** Default: an official entry when a non-empty patch was graded (no infra/apply error), else {empty_generation} or null. */
   report?: SesFile['trajectory']['metadata']['evaluation']['report'];
   session_id?: string;
-  /** false when the session never reached `git diff` (no prediction). @default true */
+  /** false when the session never reached `git diff` (no prediction). @default true, false for CANCELLED */
   patch_extracted?: boolean;
 }
 
@@ -37,7 +37,7 @@ export function makeSes(spec: SesSpec, runId = 'test-run'): SesFile {
   const errorClass = spec.error_class ?? null;
   const sid = spec.session_id ?? (++counter).toString(16).padStart(16, '0');
   const status = spec.status ?? 'COMPLETED';
-  const extracted = spec.patch_extracted ?? true;
+  const extracted = spec.patch_extracted ?? status !== 'CANCELLED';
   const emptyGeneration = extracted && patch === '';
   const noReport = errorClass === 'patch_apply_failed' || errorClass === 'eval_error' || errorClass === 'eval_timeout' || errorClass === 'infra_error';
   const report =

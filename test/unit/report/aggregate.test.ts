@@ -51,8 +51,8 @@ describe('aggregateRun on a hand-built run (2 harnesses, 5 tasks, 1 and 3 sample
     expect(report.kind).toBe('swebench-report');
     expect(report.run).toMatchObject({ run_id: 'golden', task_set_source: 'run.json', tasks: 5, started_at: '2026-01-01T00:00:00.000Z' });
     expect(report.groups.map((g) => g.key)).toEqual(['alpha__m1', 'beta__m1']);
-    // 5 + 12 sessions; resolved 1 + 5; infra 2 + 1; empty patches 2 + 2
-    expect(report.totals).toEqual({ planned_sessions: 20, sessions: 17, resolved: 6, infra_errors: 3, empty_patches: 4 });
+    // 5 + 12 sessions; resolved 1 + 5; infra 2 + 1; empty patches 2 + 1 (a CANCELLED session generated nothing)
+    expect(report.totals).toEqual({ planned_sessions: 20, sessions: 17, resolved: 6, infra_errors: 3, empty_patches: 3 });
   });
 
   it('alpha: rates over all tasks and excluding infra, pass@1, counts', () => {
@@ -101,7 +101,8 @@ describe('aggregateRun on a hand-built run (2 harnesses, 5 tasks, 1 and 3 sample
       resolved: 5, // A×2 + C×3
       resolved_tasks: 2, // A, C
       infra_errors: 1, // B sample 2
-      empty_patches: 2, // B#2, D#2
+      empty_patches: 1, // B#2 (D#2 was cancelled before its patch was extracted)
+      not_run_sessions: 4, // D#2 cancelled, E×3 never ran
     });
     expect(beta.resolve_rate).toBeCloseTo(1 / 3, 14); // 5/15
     expect(beta.resolve_rate_excluding_infra).toBeCloseTo(5 / 14, 14); // 5/(15−1)

@@ -40,8 +40,8 @@ describe('text renderers', () => {
     const out = REPORT_FORMATS.table.report(report, ctx);
     const lines = out.split('\n');
     expect(lines[0]).toBe('run render-run: 3 task(s), 6 session(s)');
-    expect(lines.find((l) => l.startsWith('h1 '))).toMatch(/^h1\s+m\s+3\s+3\s+1\s+33\.3% \(6%–79%\)\s+50\.0%\s+33\.3%/);
-    expect(lines.find((l) => l.startsWith('h2 '))).toMatch(/^h2\s+m\s+3\s+3\s+2\s+66\.7%/);
+    expect(lines.find((l) => l.startsWith('h1 '))).toMatch(/^h1\s+m\s+3\s+3\s+3\s+0\s+1\s+33\.3% \(6%–79%\)\s+50\.0%\s+33\.3%/); // tasks, planned, sessions, not run, resolved
+    expect(lines.find((l) => l.startsWith('h2 '))).toMatch(/^h2\s+m\s+3\s+3\s+3\s+1\s+2\s+66\.7%/); // its CANCELLED session did not run
     expect(out).toMatch(/no_completions\s+1\s+0/);
     expect(out).toMatch(/infra_error\s+1\s+0/);
     expect(out).toContain('official summary h2__m: 2/3 resolved, 0 unresolved, 0 empty patch, 0 error, 1 incomplete');
