@@ -1,11 +1,22 @@
-// `swebench model serve`: runs a built-in OpenAI-compatible model (oracle, noop, replay, chaos) until
+// `swebench model serve`: runs a built-in OpenAI-compatible model (oracle, noop, replay, chaos, agentic) until
 // Ctrl-C / SIGTERM; prints one JSON line {url, policy} on stdout once listening, logs go to stderr.
 import type { Command } from 'commander';
 import { loadTasks } from '../dataset/index.js';
 import type { Task } from '../dataset/types.js';
 import { ConfigError } from '../errors.js';
 import { createLogger } from '../logger.js';
-import { CHAOS_FAULTS, DEFAULT_ORACLE_WORKDIR, DEFAULT_SLOW_MS, isModelPolicyName, MODEL_POLICIES, startModelServer, type ChaosRates, type ModelServerOptions } from '../gateway/models/index.js';
+import {
+  AGENTIC_DEFAULTS,
+  CHAOS_FAULTS,
+  DEFAULT_ORACLE_WORKDIR,
+  DEFAULT_SLOW_MS,
+  isModelPolicyName,
+  MODEL_POLICIES,
+  startModelServer,
+  type AgenticOptions,
+  type ChaosRates,
+  type ModelServerOptions,
+} from '../gateway/models/index.js';
 import { cancelSignalFromSigint, parseIntOption } from './options.js';
 import { downloadProgressReporter } from './selection.js';
 
@@ -48,6 +59,13 @@ export function modelServeOptions(opts: Record<string, unknown>): Omit<ModelServ
       slowMs: parseIntOption('--slow-ms', String(opts.slowMs), 0),
     },
   };
+  const agentic: AgenticOptions = { seed: opts.seed === undefined ? 0 : String(opts.seed) };
+  if (opts.agenticTurns !== undefined) agentic.turns = parseIntOption('--agentic-turns', String(opts.agenticTurns), 1);
+  if (opts.agenticTextRate !== undefined) agentic.textRate = parseRate('--agentic-text-rate', opts.agenticTextRate);
+  if (opts.agenticWrongPatchRate !== undefined) agentic.wrongPatchRate = parseRate('--agentic-wrong-patch-rate', opts.agenticWrongPatchRate);
+  if (opts.agenticReasoningChars !== undefined) agentic.reasoningChars = parseIntOption('--agentic-reasoning-chars', String(opts.agenticReasoningChars), 0);
+  if (opts.agenticOutputChars !== undefined) agentic.outputChars = parseIntOption('--agentic-output-chars', String(opts.agenticOutputChars), 0);
+  out.agentic = agentic;
   if (typeof opts.modelName === 'string') out.modelName = opts.modelName;
   if (typeof opts.replay === 'string') out.replayFile = opts.replay;
   if (typeof opts.oracleWorkdir === 'string') out.oracleWorkdir = opts.oracleWorkdir;
@@ -62,33 +80,40 @@ export function registerModel(program: Command): void {
   const model = program.command('model').description('Built-in OpenAI-compatible models for checking harnesses without a GPU.');
   const serve = model
     .command('serve')
-    .description('Serve a built-in model (oracle | noop | replay | chaos) until Ctrl-C; prints {"url","policy"} on stdout.')
+    .description('Serve a built-in model (oracle | noop | replay | chaos | agentic) until Ctrl-C; prints {"url","policy"} on stdout.')
     .requiredOption('--policy <name>', `model policy: ${Object.keys(MODEL_POLICIES).join(' | ')}`)
-    .option('--dataset <src>', 'tasks for the oracle: .json/.jsonl/.parquet file or HuggingFace name (required by oracle)')
+    .option('--dataset <src>', 'tasks for the oracle and agentic models: .json/.jsonl/.parquet file or HuggingFace name (required by both)')
     .option('--split <name>', 'dataset split (HuggingFace names)', 'test')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <n>', 'port to listen on (0 = a free port)', '0')
     .option('--model-name <name>', 'served model name (default: swebench-<policy>)')
     .option('--replay <file|dir>', 'records.jsonl (or a directory of them) for the replay model')
-    .option('--oracle-workdir <dir>', 'repository directory the oracle applies the patch in', DEFAULT_ORACLE_WORKDIR)
+    .option('--oracle-workdir <dir>', 'repository directory the oracle and agentic models work in', DEFAULT_ORACLE_WORKDIR)
     .option('--max-context-chars <n>', "answer vLLM's context-length 400 when the messages exceed n characters")
     .option('--inner-policy <name>', `policy chaos wraps: ${INNER_POLICIES.join(' | ')}`, 'oracle')
-    .option('--seed <seed>', 'chaos PRNG seed', '0')
+    .option('--seed <seed>', 'PRNG seed of chaos and agentic', '0')
     .option('--slow-ms <ms>', 'chaos: first-byte delay of the slow fault', String(DEFAULT_SLOW_MS));
   for (const fault of CHAOS_FAULTS) serve.option(`--rate-${fault} <p>`, `chaos: probability of the ${fault} fault per request`);
+  const a = AGENTIC_DEFAULTS;
+  serve
+    .option('--agentic-turns <n>', `agentic: exploration steps before the edit (default: ${a.turns})`)
+    .option('--agentic-text-rate <p>', `agentic: probability per exploration step of a text-only message first (default: ${a.textRate})`)
+    .option('--agentic-wrong-patch-rate <p>', `agentic: probability per session of a wrong patch (default: ${a.wrongPatchRate})`)
+    .option('--agentic-reasoning-chars <n>', `agentic: reasoning_content characters per turn (default: ${a.reasoningChars})`)
+    .option('--agentic-output-chars <n>', `agentic: visible text characters per turn (default: ${a.outputChars})`);
 
   serve.action(async (opts: Record<string, unknown>) => {
     const logger = createLogger();
     const options = modelServeOptions(opts);
     const cancel = cancelSignalFromSigint(logger);
     try {
-      const needsTasks = options.policy === 'oracle' || (options.policy === 'chaos' && options.chaos?.inner === 'oracle');
+      const needsTasks = options.policy === 'oracle' || options.policy === 'agentic' || (options.policy === 'chaos' && options.chaos?.inner === 'oracle');
       let tasks: Task[] | undefined;
       if (typeof opts.dataset === 'string') {
         tasks = await loadTasks(opts.dataset, { split: String(opts.split), signal: cancel.signal, logger, onProgress: downloadProgressReporter() });
         logger.info(`loaded ${tasks.length} task(s) from ${opts.dataset}`);
       } else if (needsTasks) {
-        throw new ConfigError('the oracle model needs the tasks it serves', { source: '--dataset', hint: 'Pass --dataset <file|HuggingFace name>.' });
+        throw new ConfigError(`the ${options.policy === 'agentic' ? 'agentic' : 'oracle'} model needs the tasks it serves`, { source: '--dataset', hint: 'Pass --dataset <file|HuggingFace name>.' });
       }
       const server = await startModelServer({ ...options, tasks, logger });
       process.stdout.write(JSON.stringify({ url: server.url, policy: options.policy }) + '\n');

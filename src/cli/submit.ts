@@ -42,7 +42,7 @@ export function registerSubmit(program: Command): void {
     .option('--split <name>', `dataset split (default: ${d.split})`)
     .option('--num-samples <k>', `sessions per task and harness (default: ${d.num_samples})`)
     .option('--concurrency <n>', `sessions at once (default: ${d.concurrency})`)
-    .option('--model <name>', 'built-in model started in-process: oracle | noop | chaos | replay:<run-dir>')
+    .option('--model <name>', 'built-in model started in-process: oracle | noop | chaos | agentic | replay:<run-dir>')
     .option('--upstream <url>', 'OpenAI-compatible chat-completions server, e.g. http://127.0.0.1:8000/v1 (vLLM, SGLang)')
     .option('--upstream-api-key-env <var>', 'environment variable holding the upstream API key')
     .option('--upstream-model <name>', 'model name sent upstream (default: the first of GET /v1/models)')

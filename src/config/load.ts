@@ -82,7 +82,7 @@ export function resolveSubmitConfig(layers: { stored?: ConfigLayer; file?: Confi
   if (config.model !== undefined && config.upstream !== undefined) {
     throw new ConfigError('both a built-in model and an upstream are set', {
       source: `${where('model')} / ${where('upstream')}`,
-      hint: 'Use --model oracle|noop|chaos|replay:<run-dir> for a built-in model, or --upstream <url> for a model server, not both.',
+      hint: 'Use --model oracle|noop|chaos|agentic|replay:<run-dir> for a built-in model, or --upstream <url> for a model server, not both.',
     });
   }
   if (config.model === undefined && config.upstream === undefined) {
@@ -92,7 +92,7 @@ export function resolveSubmitConfig(layers: { stored?: ConfigLayer; file?: Confi
     });
   }
   if (config.model !== undefined && !parseBuiltinModel(config.model)) {
-    throw new ConfigError(`unknown built-in model "${config.model}"`, { source: where('model'), hint: 'Choose oracle, noop, chaos or replay:<run-dir>.' });
+    throw new ConfigError(`unknown built-in model "${config.model}"`, { source: where('model'), hint: 'Choose oracle, noop, chaos, agentic or replay:<run-dir>.' });
   }
   if (config.chaos.rates) {
     try {

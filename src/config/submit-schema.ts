@@ -51,7 +51,7 @@ const FIELDS = {
   max_tasks: count,
   num_samples: count,
   concurrency: count,
-  /** Built-in model started in-process: oracle | noop | chaos | replay:<run-dir>. */
+  /** Built-in model started in-process: oracle | noop | chaos | agentic | replay:<run-dir>. */
   model: name,
   /** The model name the harness is told. @default the upstream model */
   model_name: name,
@@ -67,6 +67,15 @@ const FIELDS = {
     inner: z.enum(['oracle', 'noop']).optional(),
     rates: z.partialRecord(z.enum(CHAOS_FAULTS), z.number().min(0).max(1)).optional(),
     slow_ms: z.int().min(0).optional(),
+  }),
+  /** Knobs of `--model agentic` (see AgenticOptions). */
+  agentic: z.strictObject({
+    seed: z.union([z.int(), z.string()]).optional(),
+    turns: z.int().min(1).optional(),
+    text_rate: z.number().min(0).max(1).optional(),
+    wrong_patch_rate: z.number().min(0).max(1).optional(),
+    reasoning_chars: z.int().min(0).optional(),
+    output_chars: z.int().min(0).optional(),
   }),
   /** Agent wall-clock budget per session, seconds. */
   timeout: seconds,
@@ -99,7 +108,7 @@ export type ConfigLayer = z.infer<typeof ConfigLayerSchema>;
 
 /** Keys every resolved config has (from the defaults). */
 type Defaulted =
-  | 'harness_files' | 'harness_overrides' | 'dataset' | 'split' | 'num_samples' | 'concurrency' | 'chaos' | 'timeout'
+  | 'harness_files' | 'harness_overrides' | 'dataset' | 'split' | 'num_samples' | 'concurrency' | 'chaos' | 'agentic' | 'timeout'
   | 'idle_timeout' | 'max_completions' | 'context_window' | 'max_output_tokens' | 'capture_tokens' | 'eval'
   | 'eval_timeout' | 'grading' | 'agent_network' | 'eval_network' | 'limits' | 'output_dir';
 
@@ -118,6 +127,7 @@ export const SUBMIT_DEFAULTS = {
   num_samples: 1,
   concurrency: 4,
   chaos: {},
+  agentic: {},
   timeout: 1800,
   idle_timeout: 300,
   max_completions: 250,
@@ -140,11 +150,11 @@ export const SUBMIT_DEFAULTS = {
 export const RESUME_FREE_KEYS: ReadonlySet<string> = new Set(['run_id', 'output_dir', 'concurrency']);
 
 /** The parsed `model` value. */
-export type BuiltinModel = { policy: 'oracle' | 'noop' | 'chaos' } | { policy: 'replay'; runDir: string };
+export type BuiltinModel = { policy: 'oracle' | 'noop' | 'chaos' | 'agentic' } | { policy: 'replay'; runDir: string };
 
-/** Parses `oracle | noop | chaos | replay:<run-dir>`; undefined when it is none of these. */
+/** Parses `oracle | noop | chaos | agentic | replay:<run-dir>`; undefined when it is none of these. */
 export function parseBuiltinModel(model: string): BuiltinModel | undefined {
-  if (model === 'oracle' || model === 'noop' || model === 'chaos') return { policy: model };
+  if (model === 'oracle' || model === 'noop' || model === 'chaos' || model === 'agentic') return { policy: model };
   const m = /^replay:(.+)$/.exec(model);
   return m ? { policy: 'replay', runDir: m[1]! } : undefined;
 }

@@ -1,10 +1,10 @@
 // Where the gateway sends completions: an upstream OpenAI-compatible server (--upstream), or a built-in model
-// started in-process (--model oracle|noop|chaos|replay:<run-dir>) on 127.0.0.1, so a run needs no GPU.
+// started in-process (--model oracle|noop|chaos|agentic|replay:<run-dir>) on 127.0.0.1, so a run needs no GPU.
 import path from 'node:path';
 import { parseBuiltinModel, DEFAULT_CHAOS_RATES, type SubmitConfig } from '../config/submit-schema.js';
 import type { Task } from '../dataset/types.js';
 import { ConfigError } from '../errors.js';
-import { startModelServer } from '../gateway/models/index.js';
+import { startModelServer, type AgenticOptions } from '../gateway/models/index.js';
 import { registerSecret, type Logger } from '../logger.js';
 
 export interface ModelSource {
@@ -27,6 +27,18 @@ export function displayUrl(url: string): string {
   } catch {
     return '(invalid URL)';
   }
+}
+
+/** The `agentic:` config keys (snake_case) as the policy's options. */
+function agenticOptions(c: SubmitConfig['agentic']): AgenticOptions {
+  const out: AgenticOptions = {};
+  if (c.seed !== undefined) out.seed = c.seed;
+  if (c.turns !== undefined) out.turns = c.turns;
+  if (c.text_rate !== undefined) out.textRate = c.text_rate;
+  if (c.wrong_patch_rate !== undefined) out.wrongPatchRate = c.wrong_patch_rate;
+  if (c.reasoning_chars !== undefined) out.reasoningChars = c.reasoning_chars;
+  if (c.output_chars !== undefined) out.outputChars = c.output_chars;
+  return out;
 }
 
 /** Starts the built-in model, or checks the upstream settings; `close()` stops what was started. */
@@ -64,6 +76,7 @@ export async function openModelSource(config: SubmitConfig, tasks: Task[], deps:
       rates: config.chaos.rates ?? { ...DEFAULT_CHAOS_RATES },
       ...(config.chaos.slow_ms === undefined ? {} : { slowMs: config.chaos.slow_ms }),
     },
+    agentic: agenticOptions(config.agentic),
     logger: deps.logger,
   });
   deps.logger.debug(`built-in ${builtin.policy} model on ${server.url}`);

@@ -1,4 +1,4 @@
-// Public surface of the built-in models (oracle, noop, replay, chaos) for the CLI, `submit` and tests.
+// Public surface of the built-in models (oracle, noop, replay, chaos, agentic) for the CLI, `submit` and tests.
 export { startModelServer, parseChatRequest, INSTANCE_HEADER, SESSION_HEADER, type ModelServer } from './server.js';
 export { MODEL_POLICIES, isModelPolicyName, type ModelPolicyName, type PolicyFactory } from './registry.js';
 export { createOraclePolicy, goldPatchScript, GOLD_PATCH_FILE, DEFAULT_ORACLE_WORKDIR } from './oracle.js';
@@ -8,3 +8,6 @@ export { createChaosPolicy, chaosDecision, chaosRandom, validateChaosRates, CHAO
 export { findShellTool, buildShellArguments, SHELL_TOOL_NAMES, COMMAND_PROPERTIES, type ShellTool } from './shell-tool.js';
 export { fakeTokenIds, countTokens } from './tokens.js';
 export * from './types.js';
+export { createAgenticPolicy, agenticKnobs, agenticRandom } from './agentic.js';
+export { AGENTIC_DEFAULTS, buildPlan, capabilitiesOf, type Plan, type Step, type Action } from './agentic-plan.js';
+export { parseDiff, toApplyPatch, wrongPatchFor, type DiffFile } from './diff.js';

@@ -42,6 +42,26 @@ function auxiliaryAnswer(req: PolicyRequest): ModelReply {
   return text(`Apply the gold patch${id}.`);
 }
 
+/** The task a request belongs to (by the gateway's instance-id header), or a 400 naming what is missing. */
+export function taskForRequest(req: PolicyRequest, tasks: ReadonlyMap<string, Task>, policy: string): Task {
+  if (!req.instanceId) {
+    throw new ModelRequestError(
+      400,
+      `${policy}: cannot tell which task this request is for: no x-swebench-instance-id header ` +
+        '(the swebench gateway adds it; when calling the model directly, send it or metadata.instance_id).',
+    );
+  }
+  const task = tasks.get(req.instanceId);
+  if (!task) {
+    throw new ModelRequestError(
+      400,
+      `${policy}: unknown instance id "${req.instanceId}" (${tasks.size} tasks loaded); ` +
+        'serve the dataset that contains it (swebench model serve --dataset …).',
+    );
+  }
+  return task;
+}
+
 /** Creates the oracle policy over the given tasks. */
 export function createOraclePolicy(opts: Pick<ModelServerOptions, 'tasks' | 'oracleWorkdir'>): ModelPolicy {
   const tasks = new Map<string, Task>((opts.tasks ?? []).map((t) => [t.instance_id, t]));
@@ -50,21 +70,7 @@ export function createOraclePolicy(opts: Pick<ModelServerOptions, 'tasks' | 'ora
     respond(req) {
       const { body } = req;
       if (!Array.isArray(body.tools) || body.tools.length === 0) return { reply: auxiliaryAnswer(req) };
-      if (!req.instanceId) {
-        throw new ModelRequestError(
-          400,
-          'oracle: cannot tell which task this request is for: no x-swebench-instance-id header ' +
-            '(the swebench gateway adds it; when calling the model directly, send it or metadata.instance_id).',
-        );
-      }
-      const task = tasks.get(req.instanceId);
-      if (!task) {
-        throw new ModelRequestError(
-          400,
-          `oracle: unknown instance id "${req.instanceId}" (${tasks.size} tasks loaded); ` +
-            'serve the dataset that contains it (swebench model serve --dataset …).',
-        );
-      }
+      const task = taskForRequest(req, tasks, 'oracle');
       const tool = findShellTool(body.tools);
       if (!tool) {
         const names = body.tools.map((t) => t.function?.name ?? (t as { name?: string }).name ?? '?').join(', ');

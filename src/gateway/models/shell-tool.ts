@@ -42,7 +42,8 @@ const NAMED_VALUES: Array<{ match: RegExp; value: (ctx: FillContext, s: Schema) 
   { match: /(tokens|bytes|chars|lines)$/i, value: (_c, s) => clampNumber(100_000, s) },
 ];
 
-interface FillContext {
+/** What the name hints fill in: the repository directory and a one-line description of the call. */
+export interface FillContext {
   workdir: string;
   description: string;
 }
@@ -63,13 +64,15 @@ function typesOf(s: Schema): string[] {
   return out.filter((t) => t !== 'null');
 }
 
-function toolName(tool: ChatTool | Record<string, unknown>): string | undefined {
+/** The name of an advertised tool (chat `function.name`, or a bare `name`). */
+export function toolName(tool: ChatTool | Record<string, unknown>): string | undefined {
   const t = tool as { function?: { name?: unknown }; name?: unknown };
   const name = t.function?.name ?? t.name;
   return typeof name === 'string' ? name : undefined;
 }
 
-function toolSchema(tool: ChatTool | Record<string, unknown>): Schema {
+/** The parameters JSON schema of an advertised tool (empty object when it has none). */
+export function toolSchema(tool: ChatTool | Record<string, unknown>): Schema {
   const t = tool as { function?: { parameters?: unknown }; parameters?: unknown };
   return asSchema(t.function?.parameters ?? t.parameters);
 }
@@ -144,7 +147,8 @@ function fillValue(name: string, s: Schema, ctx: FillContext): unknown {
   }
 }
 
-function fillRequired(schema: Schema, ctx: FillContext, skip: Set<string>): Record<string, unknown> {
+/** A value for every required property of `schema` not in `skip`. */
+export function fillRequired(schema: Schema, ctx: FillContext, skip: Set<string>): Record<string, unknown> {
   const props = asSchema(schema.properties);
   const required = Array.isArray(schema.required) ? schema.required.filter((r): r is string => typeof r === 'string') : [];
   const out: Record<string, unknown> = {};

@@ -74,9 +74,25 @@ export interface ChaosOptions {
   slowMs?: number;
 }
 
+/** Knobs of the agentic policy (`agentic:` in submit's config, `--agentic-*` flags of `model serve`). */
+export interface AgenticOptions {
+  /** PRNG seed: the same seed, session ids and conversations give the same trajectories. @default 0 */
+  seed?: number | string;
+  /** Exploration steps before the edit (list, grep, read, …); the session then takes 4 more turns. @default 8 */
+  turns?: number;
+  /** Probability, per exploration step, of a text-only message first (most CLIs end their run there). @default 0 */
+  textRate?: number;
+  /** Probability, per session, of making a wrong patch instead of the gold one. @default 0 */
+  wrongPatchRate?: number;
+  /** Characters of `reasoning_content` per turn. @default 600 */
+  reasoningChars?: number;
+  /** Characters of visible text per turn. @default 160 */
+  outputChars?: number;
+}
+
 /** Options of `startModelServer`, also handed to every policy factory. */
 export interface ModelServerOptions {
-  policy: 'oracle' | 'noop' | 'replay' | 'chaos';
+  policy: 'oracle' | 'noop' | 'replay' | 'chaos' | 'agentic';
   /** Tasks the oracle looks up by instance id (required by oracle, also as chaos inner policy). */
   tasks?: Task[];
   /** @default '127.0.0.1' */
@@ -88,9 +104,10 @@ export interface ModelServerOptions {
   /** records.jsonl file, or a directory searched recursively for records.jsonl files (replay). */
   replayFile?: string;
   chaos?: ChaosOptions;
+  agentic?: AgenticOptions;
   /** Answer vLLM's context-length 400 when the request's messages exceed this many characters. @default unlimited */
   maxContextChars?: number;
-  /** Directory the oracle's script `cd`s into before applying the patch. @default '/testbed' */
+  /** Repository directory the oracle and agentic models work in. @default '/testbed' */
   oracleWorkdir?: string;
   logger?: Logger;
 }
