@@ -62,7 +62,8 @@ describe.skipIf(!hasDocker)('docker runtime', () => {
     expect(info.Config.User).toBe('root');
     expect(info.Config.WorkingDir).toBe('/work/dir');
     expect(info.Config.Env).toContain('FOO=bar baz');
-    expect(info.HostConfig).toMatchObject({ NetworkMode: 'host', NanoCpus: 500_000_000, Memory: 268_435_456, PidsLimit: 128, Init: true });
+    // no `network` asked: the default is none (a sealed container), never the host's network
+    expect(info.HostConfig).toMatchObject({ NetworkMode: 'none', NanoCpus: 500_000_000, Memory: 268_435_456, PidsLimit: 128, Init: true });
     const mounts = Object.fromEntries(info.Mounts.map((m) => [m.Destination, m.RW]));
     expect(mounts).toEqual({ '/mnt/ro': false, '/mnt/rw': true });
 
@@ -76,11 +77,14 @@ describe.skipIf(!hasDocker)('docker runtime', () => {
     await box.remove();
   });
 
-  it('gives a container no network at all with network "none"', async () => {
+  it('gives a container no network at all with network "none", and the host\'s only when asked', async () => {
     const box = await make({ network: 'none' });
     expect((await rt.docker.getContainer(box.id).inspect()).HostConfig.NetworkMode).toBe('none');
     expect((await box.exec('ls /sys/class/net')).output).toBe('lo\n');
     await box.remove();
+    const host = await make({ network: 'host' });
+    expect((await rt.docker.getContainer(host.id).inspect()).HostConfig.NetworkMode).toBe('host');
+    await host.remove();
   });
 
   it('applies per-exec workdir, env and user, and passes an argv array verbatim', async () => {
