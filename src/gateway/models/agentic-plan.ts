@@ -90,6 +90,7 @@ export function identifiersOf(task: Task, files: DiffFile[]): string[] {
   };
   const spans = [...task.problem_statement.matchAll(/`([^`\n]{1,120})`/g)].map((m) => m[1]!);
   for (const s of spans) for (const m of s.matchAll(/([A-Za-z_]\w*)\s*\(/g)) push(m[1]!);
+  for (const m of task.problem_statement.matchAll(/\b([A-Za-z_]\w*)\(/g)) push(m[1]!);
   for (const f of files) for (const h of f.hunks) {
     const m = /(?:def|class|function|func|fn|sub|struct|interface)\s+([A-Za-z_]\w*)/.exec(h.section);
     if (m) push(m[1]!);
@@ -105,20 +106,20 @@ interface Unit {
   mandatory: boolean;
 }
 
-/** Every exploration step the model would like to take, in order, with the ones the edit depends on marked. */
+/** Every exploration step the model would like to take, in order; reading the files to edit is mandatory (edit tools insist). */
 function explorationUnits(task: Task, caps: Capabilities, files: DiffFile[], ids: string[]): { units: Unit[]; fillers: Action[][] } {
   const targets = files.filter((f) => f.kind !== 'add').map((f) => ({ path: f.path, binary: f.binary }));
   const tests = modifiedFiles(task.test_patch).filter((p) => p !== '/dev/null');
   const units: Unit[] = [];
   const one = (actions: Action[], mandatory = false): Unit => ({ steps: [actions], mandatory });
   const bundle = (actions: Action[], mandatory = false): Unit[] =>
-    caps.parallel ? [one(actions, mandatory)] : actions.map((a) => one([a], mandatory));
+    actions.length === 0 ? [] : caps.parallel ? [one(actions, mandatory)] : actions.map((a) => one([a], mandatory));
 
-  units.push(...bundle([{ kind: 'list' }, { kind: 'history' }], true));
+  units.push(...bundle([{ kind: 'list' }, { kind: 'history' }]));
   const greps: Action[] = ids.slice(0, 3).map((pattern) => ({ kind: 'grep', pattern }));
-  if (greps[0]) units.push(one([greps[0]], true));
+  if (greps[0]) units.push(one([greps[0]]));
   units.push(...bundle(targets.map((t) => ({ kind: 'read', ...t }) as Action), true));
-  if (caps.repl && targets[0]) units.push({ steps: [[{ kind: 'repl-start', path: targets[0].path }], [{ kind: 'repl-type', path: targets[0].path }]], mandatory: true });
+  if (caps.repl && targets[0]) units.push({ steps: [[{ kind: 'repl-start', path: targets[0].path }], [{ kind: 'repl-type', path: targets[0].path }]], mandatory: false });
   units.push(...bundle(greps.slice(1)));
   if (tests.length > 0) units.push(...bundle(tests.slice(0, 2).map((path) => ({ kind: 'read', path, binary: false }) as Action)));
 

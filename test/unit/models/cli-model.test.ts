@@ -42,6 +42,19 @@ describe('model serve flags', () => {
     });
   });
 
+  it('maps the agentic flags to its knobs (unset ones keep their defaults)', async () => {
+    const opts = modelServeOptions(
+      await parse(
+        '--policy', 'agentic', '--seed', '3', '--agentic-turns', '10', '--agentic-text-rate', '0.2',
+        '--agentic-wrong-patch-rate', '0.5', '--agentic-reasoning-chars', '0', '--agentic-output-chars', '80',
+      ),
+    );
+    expect(opts.agentic).toEqual({ seed: '3', turns: 10, textRate: 0.2, wrongPatchRate: 0.5, reasoningChars: 0, outputChars: 80 });
+    expect(modelServeOptions(await parse('--policy', 'agentic')).agentic).toEqual({ seed: '0' });
+    await expect(async () => modelServeOptions(await parse('--policy', 'agentic', '--agentic-text-rate', '2'))).rejects.toThrow(/--agentic-text-rate/);
+    await expect(async () => modelServeOptions(await parse('--policy', 'agentic', '--agentic-turns', '0'))).rejects.toThrow(/--agentic-turns/);
+  });
+
   it('fails at the edge with the flag name', async () => {
     await expect(async () => modelServeOptions(await parse('--policy', 'chaos', '--rate-429', 'often'))).rejects.toThrow(/--rate-429/);
     await expect(async () => modelServeOptions(await parse('--policy', 'nope'))).rejects.toThrow(ConfigError);
