@@ -3,8 +3,6 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 
-export { writeFileAtomic, writeJsonAtomic } from '../fs-atomic.js';
-
 /** The run directory of `swebench submit`, as the README shows it. */
 export const RESULTS_LAYOUT = `results/<run-id>/
   run.json                            resolved config (secrets redacted), harness versions, task ids, start/end, host

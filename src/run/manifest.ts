@@ -7,7 +7,8 @@ import path from 'node:path';
 import { RESUME_FREE_KEYS, type SubmitConfig } from '../config/submit-schema.js';
 import { ConfigError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { RUN_FILES, writeJsonAtomic } from './layout.js';
+import { writeJsonAtomic } from '../fs-atomic.js';
+import { RUN_FILES } from './layout.js';
 import { displayUrl, type ModelSource } from './model-source.js';
 
 export interface RunManifest {

@@ -3,7 +3,8 @@
 // predictions.jsonl rebuilt from the kept ones (so it never holds a duplicate or a line without a ses file).
 import { appendFile, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { RUN_FILES, sessionPaths, writeFileAtomic, writeJsonAtomic } from './layout.js';
+import { writeFileAtomic, writeJsonAtomic } from '../fs-atomic.js';
+import { RUN_FILES, sessionPaths } from './layout.js';
 import { aggregateRun } from '../report/aggregate.js';
 import { runPlanOf } from '../report/run-dir.js';
 import type { RunReport } from '../report/types.js';
