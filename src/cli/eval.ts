@@ -5,7 +5,9 @@ import { evaluatePredictions } from '../eval/evaluate.js';
 import { GRADING_MODES } from '../eval/grading.js';
 import { loadRepoSpecs } from '../eval/eval-script.js';
 import { loadPredictions } from '../eval/predictions.js';
+import { NETWORK_MODES } from '../config/submit-schema.js';
 import { createLogger } from '../logger.js';
+import { EVAL_HOST_NETWORK_WARNING } from '../run/agent-network.js';
 import { createDockerRuntime } from '../runtime/index.js';
 import { createEvalProgress } from './eval-progress.js';
 import { addSelectionOptions, selectionFromOptions } from './selection.js';
@@ -31,7 +33,8 @@ export function registerEval(program: Command): void {
   cmd.action(async (opts: Record<string, string | boolean | undefined>) => {
     const logger = createLogger();
     const grading = parseChoice('--grading', opts.grading, GRADING_MODES);
-    const network = parseChoice('--eval-network', opts.evalNetwork, ['sealed', 'host'] as const) === 'host' ? 'host' : 'none';
+    const network = parseChoice('--eval-network', opts.evalNetwork, NETWORK_MODES) === 'host' ? 'host' : 'none';
+    if (network === 'host') logger.warn(EVAL_HOST_NETWORK_WARNING);
     const maxWorkers = parseIntOption('--max-workers', opts.maxWorkers as string, 1);
     const timeoutSec = parseIntOption('--timeout', opts.timeout as string, 1);
     const all = await loadTasks(opts.dataset as string, { split: opts.split as string, logger });

@@ -9,6 +9,9 @@ const name = z.string().trim().min(1, 'expected a non-empty string');
 const seconds = z.int('expected a whole number of seconds').positive('expected a positive number of seconds');
 const count = z.int('expected an integer').positive('expected a positive integer');
 
+/** Container networks: `sealed` (only the gateway session: agents; nothing: grading) or the host's (an opt-in). */
+export const NETWORK_MODES = ['sealed', 'host'] as const;
+
 /** `8g`, `512m`, `1.5g`, or a number of bytes. */
 const MEMORY_RE = /^(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?$/i;
 const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
@@ -94,9 +97,9 @@ const FIELDS = {
   image_template: name,
   prompt_template: name,
   /** `sealed`: the agent reaches its gateway session and nothing else; `host`: the host's network (opt-in). */
-  agent_network: z.enum(['sealed', 'host']),
+  agent_network: z.enum(NETWORK_MODES),
   /** `sealed`: grading runs with no network at all; `host`: the host's network (opt-in). */
-  eval_network: z.enum(['sealed', 'host']),
+  eval_network: z.enum(NETWORK_MODES),
   limits: z.strictObject({ cpus: z.number().positive().optional(), memory: memory.optional(), pids: count.optional() }),
   output_dir: name,
   run_id: z.string().regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" and "-" only'),

@@ -21,6 +21,10 @@ export interface AgentNetwork {
   close(): Promise<void>;
 }
 
+/** What grading with the host's network opens up (`submit` and `eval` both warn with it). */
+export const EVAL_HOST_NETWORK_WARNING =
+  'eval_network is "host": the code under test can reach every service on the host\'s loopback and the outside world while it is graded';
+
 /** The warnings a run's network settings deserve (logged and written into run.json). */
 export function networkWarnings(config: Pick<SubmitConfig, 'agent_network' | 'eval_network'>): string[] {
   const out: string[] = [];
@@ -30,9 +34,7 @@ export function networkWarnings(config: Pick<SubmitConfig, 'agent_network' | 'ev
         'other sessions, a TCP Docker API) and the outside world, bypassing the recording gateway and its completion cap',
     );
   }
-  if (config.eval_network === 'host') {
-    out.push('eval_network is "host": the code under test can reach every service on the host\'s loopback and the outside world while it is graded');
-  }
+  if (config.eval_network === 'host') out.push(EVAL_HOST_NETWORK_WARNING);
   return out;
 }
 
