@@ -5,7 +5,7 @@ import type { Task } from '../../dataset/types.js';
 import { modifiedFiles } from '../../eval/eval-script.js';
 import { findRoleTool, type RoleTool } from './agent-tools.js';
 import { parseDiff, wrongPatchFor, type DiffFile } from './diff.js';
-import { findShellTool, toolSchema, type ShellTool } from './shell-tool.js';
+import { findShellTool, type ShellTool } from './shell-tool.js';
 import type { ChatTool } from '../protocols/types.js';
 import type { AgenticOptions } from './types.js';
 
@@ -60,10 +60,11 @@ export interface Plan {
   identifiers: string[];
 }
 
+/** Which roles the advertised tools can play, and whether calls may go several to a message. */
 export function capabilitiesOf(tools: ChatTool[] | undefined, parallelToolCalls: unknown): Capabilities {
   const shell = findShellTool(tools);
   const stdin = findRoleTool(tools, 'stdin');
-  const shellProps = shell ? ((toolSchema({ function: { name: shell.name, parameters: shell.schema } }).properties ?? {}) as Record<string, unknown>) : {};
+  const shellProps = (shell?.schema.properties ?? {}) as Record<string, unknown>;
   return {
     shell,
     read: findRoleTool(tools, 'read'),
