@@ -215,7 +215,11 @@ async function downloadFile(
     await rename(tmp, dest);
     return bytes;
   } catch (err) {
-    out.destroy();
+    // the file may still be opening (the open is asynchronous): wait for the stream to close, then remove it
+    await new Promise<void>((resolve) => {
+      if (out.closed) resolve();
+      else out.once('close', () => resolve()).destroy();
+    });
     await rm(tmp, { force: true });
     if (http.signal?.aborted) throw new CancelledError();
     if (err instanceof ConfigError || err instanceof NetworkError) throw err;
