@@ -15,14 +15,24 @@ const THOUGHTS = [
   'If the first approach does not work I can fall back to a plain patch.',
 ];
 
-/** `text` extended with filler thoughts (chosen by `u`) and cut at a word boundary to about `length` characters. */
+/**
+ * `text` followed by whole filler thoughts (chosen by `u`) while they fit in `length` characters; `text` itself is cut
+ * at a word boundary when it is longer than `length`.
+ */
 export function fitLength(text: string, length: number, u: number): string {
   if (length <= 0) return '';
+  if (text.length > length) {
+    const cut = text.lastIndexOf(' ', length);
+    return text.slice(0, cut > length / 2 ? cut : length);
+  }
   let out = text;
-  for (let i = 0; out.length < length; i++) out += (out ? ' ' : '') + THOUGHTS[(Math.floor(u * THOUGHTS.length) + i) % THOUGHTS.length];
-  if (out.length <= length) return out;
-  const cut = out.lastIndexOf(' ', length);
-  return out.slice(0, cut > length / 2 ? cut : length);
+  const first = Math.floor(u * THOUGHTS.length);
+  for (let i = 0; ; i++) {
+    const next = THOUGHTS[(first + i) % THOUGHTS.length]!;
+    if (out.length + 1 + next.length > length) break;
+    out += (out ? ' ' : '') + next;
+  }
+  return out;
 }
 
 function files(plan: Plan): string {
