@@ -48,6 +48,7 @@ export function registerSubmit(program: Command): void {
     .option('--upstream-model <name>', 'model name sent upstream (default: the first of GET /v1/models)')
     .option('--model-name <name>', 'model name the harness is told (default: the upstream model)')
     .option('--chaos-seed <seed>', 'seed of --model chaos (faults are reproducible per seed)')
+    .option('--agentic-seed <seed>', 'seed of --model agentic (trajectories are reproducible per seed; other knobs: `agentic:` in --config)')
     .option('--timeout <seconds>', `agent wall-clock limit per session (default: ${d.timeout})`)
     .option('--idle-timeout <seconds>', `kill an agent silent this long: no completion, no output; 0 = off (default: ${d.idle_timeout})`)
     .option('--max-completions <n>', `completion cap per session (default: ${d.max_completions})`)
@@ -129,6 +130,7 @@ function flagLayer(cmd: Command, opts: Record<string, unknown>): ConfigLayer {
   if (given('capture_tokens')) layer.capture_tokens = true;
   if (cmd.getOptionValueSource('eval') === 'cli') layer.eval = opts.eval === true;
   if (given('chaos_seed')) layer.chaos = { seed: String(opts.chaosSeed) };
+  if (given('agentic_seed')) layer.agentic = { seed: String(opts.agenticSeed) };
   const limits: Record<string, unknown> = {};
   if (given('cpus')) limits.cpus = num('cpus', opts.cpus);
   if (given('memory')) limits.memory = opts.memory;

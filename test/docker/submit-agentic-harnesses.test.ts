@@ -61,14 +61,15 @@ describe.skipIf(!fixturesDir)('submit --model agentic with each real harness res
 
   it('opencode, codex, claude-code, qwen-code: 100% resolved, ≥ 10 completions per session, own tools used', async () => {
     const config = path.join(out, 'agentic.yaml');
-    writeFileSync(config, 'agentic:\n  seed: 7\n  text_rate: 0\n  wrong_patch_rate: 0\n');
+    writeFileSync(config, 'agentic:\n  text_rate: 0\n  wrong_patch_rate: 0\n');
     const r = await submit([
-      '--config', config, '--harness', HARNESSES.join(','), '--model', 'agentic',
+      '--config', config, '--agentic-seed', '7', '--harness', HARNESSES.join(','), '--model', 'agentic',
       '--dataset', path.join(fixturesDir!, 'tasks.jsonl'), '--instance-ids', TASKS.join(','),
       '--output-dir', out, '--run-id', RUN_ID, '--concurrency', '3', '--timeout', '300', '--json',
     ]);
     expect(r.exitCode, r.stderr.slice(-3000)).toBe(0);
     const runDir = path.join(out, RUN_ID);
+    expect(readJson(path.join(runDir, 'run.json')).config.agentic).toEqual({ seed: '7', text_rate: 0, wrong_patch_rate: 0 });
     const sessions = readSesFiles(runDir);
     expect(sessions).toHaveLength(HARNESSES.length * TASKS.length);
 

@@ -71,6 +71,8 @@ function execute(harness: string, name: string, args: Record<string, unknown>): 
       writeFileSync(file, text.replace(old, () => String(args.newString ?? args.new_string)));
       return name === 'Edit' ? `The file ${file} has been updated successfully.` : 'Edit applied successfully.';
     }
+    case 'apply_patch':
+      return 'apply_patch verification failed: this test harness does not implement apply_patch';
     case 'write_stdin':
       return 'Chunk ID: 1\nWall time: 0.1 seconds\nProcess exited with code 0\nOutput:\n>>> done\n';
     default: {
@@ -160,6 +162,17 @@ describe('agentic: whole sessions with each real harness tool list', () => {
     const turns = await session(await serve({ seed: 1 }), 'codex');
     const edit = turns.at(-4)!;
     expect(String(edit.calls[0]!.args.cmd)).toContain("apply_patch <<'SWEBENCH_AGENTIC_PATCH'\n*** Begin Patch\n*** Update File: calc.py");
+    expect(String(turns.at(-3)!.calls[0]!.args.cmd)).toContain('base64 -d > /tmp/swebench_gold.patch');
+    expect(repo.read()).toBe(FIXED);
+  });
+
+  it('codex with an apply_patch tool (its freeform tool, as the gateway offers it upstream): the edit goes there; an error falls back', async () => {
+    resetRepo();
+    const applyPatch: Tool = { type: 'function', function: { name: 'apply_patch', parameters: { type: 'object', properties: { input: { type: 'string' } }, required: ['input'] } } };
+    HARNESS_TOOLS['codex+apply_patch'] = [...HARNESS_TOOLS.codex!, applyPatch];
+    const turns = await session(await serve({ seed: 1 }), 'codex+apply_patch');
+    const edit = turns.at(-4)!;
+    expect(edit.calls).toEqual([{ id: expect.any(String), name: 'apply_patch', args: { input: expect.stringMatching(/^\*\*\* Begin Patch\n\*\*\* Update File: calc\.py\n@@/) } }]);
     expect(String(turns.at(-3)!.calls[0]!.args.cmd)).toContain('base64 -d > /tmp/swebench_gold.patch');
     expect(repo.read()).toBe(FIXED);
   });
