@@ -23,32 +23,18 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startChild } from './lib/child.mjs';
+import { loadOptions, parseLoad } from './lib/load-options.mjs';
 import { cpuMs, markdownTable, ms, p50p99, signedMs } from './lib/stats.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
-  options: {
-    sessions: { type: 'string', default: '1,16' },
-    scenarios: { type: 'string', default: 'paced,burst' },
-    'duration-ms': { type: 'string', default: '5000' },
-    'warmup-ms': { type: 'string', default: '1000' },
-    chunks: { type: 'string', default: '20' },
-    'paced-delay-ms': { type: 'string', default: '20' },
-    repeat: { type: 'string', default: '3' },
-    seed: { type: 'string', default: '1' },
-  },
+  options: { ...loadOptions({ sessions: '1,16', scenarios: 'paced,burst', repeat: '3' }), seed: { type: 'string', default: '1' } },
 });
-const sessionCounts = values.sessions.split(',').map(Number);
-if (sessionCounts.some((n) => !Number.isInteger(n) || n < 1 || n > 64)) throw new Error('--sessions: comma-separated integers in 1..64 (one forwarder process each)');
-const pacedDelay = Number(values['paced-delay-ms']);
-const SCENARIOS = { paced: pacedDelay, burst: 0 };
-const LOAD_SHAPE = { paced: { staggerMs: Number(values.chunks) * pacedDelay, thinkMs: 2 * pacedDelay }, burst: {} };
-const scenarios = values.scenarios.split(',');
-for (const s of scenarios) if (!(s in SCENARIOS)) throw new Error(`--scenarios: unknown scenario ${s} (paced, burst)`);
-const repeat = Number(values.repeat);
-if (!Number.isInteger(repeat) || repeat < 1 || repeat > 20) throw new Error('--repeat: an integer in 1..20');
-const durationMs = Math.min(60_000, Number(values['duration-ms']));
-const warmupMs = Math.min(10_000, Number(values['warmup-ms']));
+const { sessionCounts, pacedDelay, scenarios, SCENARIOS, LOAD_SHAPE, repeat, durationMs, warmupMs } = parseLoad(values, {
+  known: ['paced', 'burst'],
+  maxSessions: 64,
+  sessionsNote: ' (one forwarder process each)',
+});
 const seed = Number(values.seed);
 const log = (msg) => process.stderr.write(`${msg}\n`);
 

@@ -37,47 +37,31 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startChild } from './lib/child.mjs';
+import { loadOptions, parseLoad } from './lib/load-options.mjs';
 import { ensurePortkey, startPortkey } from './lib/portkey.mjs';
 import { cpuMs, markdownTable, ms, p50p99, rssSampler, signedMs } from './lib/stats.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
   options: {
-    sessions: { type: 'string', default: '1,64,256' },
-    scenarios: { type: 'string', default: 'burst,paced,lockstep' },
-    'duration-ms': { type: 'string', default: '5000' },
-    'warmup-ms': { type: 'string', default: '1000' },
-    chunks: { type: 'string', default: '20' },
-    'paced-delay-ms': { type: 'string', default: '20' },
+    ...loadOptions({ sessions: '1,64,256', scenarios: 'burst,paced,lockstep', repeat: '1' }),
     modes: { type: 'string', default: 'direct,swebench,portkey' },
     'no-portkey': { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
     'baseline-dist': { type: 'string' },
-    repeat: { type: 'string', default: '1' },
     'body-kb': { type: 'string', default: '0' },
     'records-dir': { type: 'string' },
   },
 });
-const sessionCounts = values.sessions.split(',').map(Number);
-if (sessionCounts.some((n) => !Number.isInteger(n) || n < 1 || n > 1024)) throw new Error('--sessions: comma-separated integers in 1..1024');
-const pacedDelay = Number(values['paced-delay-ms']);
-const SCENARIOS = { burst: 0, paced: pacedDelay, lockstep: pacedDelay };
 // paced: sessions start spread over one completion and think between completions (an agent runs a tool),
 // as real sessions do; lockstep: the same upstream, every session starting at once with no think time, so
 // that all N requests arrive in the same millisecond every ~400 ms (a synthetic worst case of arrival).
-const LOAD_SHAPE = {
-  burst: {},
-  paced: { staggerMs: Number(values.chunks) * pacedDelay, thinkMs: 2 * pacedDelay },
-  lockstep: {},
-};
-const scenarios = values.scenarios.split(',');
-for (const s of scenarios) if (!(s in SCENARIOS)) throw new Error(`--scenarios: unknown scenario ${s} (burst, paced, lockstep)`);
+const { sessionCounts, pacedDelay, scenarios, SCENARIOS, LOAD_SHAPE, repeat, durationMs, warmupMs } = parseLoad(values, {
+  known: ['burst', 'paced', 'lockstep'],
+  maxSessions: 1024,
+});
 const bodyKb = Number(values['body-kb']);
 if (!Number.isFinite(bodyKb) || bodyKb < 0 || bodyKb > 4096) throw new Error('--body-kb: a size in KiB, 0..4096');
-const repeat = Number(values.repeat);
-if (!Number.isInteger(repeat) || repeat < 1 || repeat > 20) throw new Error('--repeat: an integer in 1..20');
-const durationMs = Math.min(60_000, Number(values['duration-ms']));
-const warmupMs = Math.min(10_000, Number(values['warmup-ms']));
 const wanted = new Set(values.modes.split(','));
 wanted.add('direct'); // the baseline every other mode is compared with
 if (values['no-portkey']) wanted.delete('portkey');
