@@ -69,7 +69,7 @@ export function modelServeOptions(opts: Record<string, unknown>): Omit<ModelServ
   if (typeof opts.modelName === 'string') out.modelName = opts.modelName;
   if (typeof opts.replay === 'string') out.replayFile = opts.replay;
   if (typeof opts.oracleWorkdir === 'string') out.oracleWorkdir = opts.oracleWorkdir;
-  if (opts.maxContextChars !== undefined) out.maxContextChars = parseIntOption('--max-context-chars', String(opts.maxContextChars), 1);
+  if (opts.maxModelLen !== undefined) out.maxModelLen = parseIntOption('--max-model-len', String(opts.maxModelLen), 1);
   const needsReplay = policy === 'replay' || (policy === 'chaos' && inner === 'replay');
   if (needsReplay && !out.replayFile) throw new ConfigError('the replay model needs recorded completions', { source: '--replay', hint: 'Pass --replay <records.jsonl|dir>.' });
   return out;
@@ -89,7 +89,7 @@ export function registerModel(program: Command): void {
     .option('--model-name <name>', 'served model name (default: swebench-<policy>)')
     .option('--replay <file|dir>', 'records.jsonl (or a directory of them) for the replay model')
     .option('--oracle-workdir <dir>', 'repository directory the oracle and agentic models work in', DEFAULT_ORACLE_WORKDIR)
-    .option('--max-context-chars <n>', "answer vLLM's context-length 400 when the messages exceed n characters")
+    .option('--max-model-len <tokens>', "context limit (4-character tokens): vLLM's context-length 400 when messages + max_tokens exceed it")
     .option('--inner-policy <name>', `policy chaos wraps: ${INNER_POLICIES.join(' | ')}`, 'oracle')
     .option('--seed <seed>', 'PRNG seed of chaos and agentic', '0')
     .option('--slow-ms <ms>', 'chaos: first-byte delay of the slow fault', String(DEFAULT_SLOW_MS));

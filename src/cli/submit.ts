@@ -22,7 +22,7 @@ const repeat = (value: string, previous: string[] | undefined): string[] => [...
 /** Flags whose value is an integer (flag key → minimum). */
 const INT_FLAGS: Record<string, number> = {
   num_samples: 1, concurrency: 1, timeout: 1, idle_timeout: 0, max_completions: 1, max_turns: 1,
-  context_window: 1, max_output_tokens: 1, eval_timeout: 1,
+  context_window: 1, max_output_tokens: 1, eval_timeout: 1, nudge: 0, model_max_len: 1,
 };
 /** Flags copied as strings. */
 const STRING_FLAGS = ['dataset', 'split', 'model', 'model_name', 'upstream', 'upstream_api_key_env', 'upstream_model', 'grading', 'specs', 'image_template', 'prompt_template', 'output_dir', 'run_id', 'agent_network', 'eval_network'];
@@ -49,8 +49,10 @@ export function registerSubmit(program: Command): void {
     .option('--model-name <name>', 'model name the harness is told (default: the upstream model)')
     .option('--chaos-seed <seed>', 'seed of --model chaos (faults are reproducible per seed)')
     .option('--agentic-seed <seed>', 'seed of --model agentic (trajectories are reproducible per seed; other knobs: `agentic:` in --config)')
+    .option('--model-max-len <tokens>', 'context limit of the built-in model: longer prompts get vLLM\'s context-length 400 (default: none)')
     .option('--timeout <seconds>', `agent wall-clock limit per session (default: ${d.timeout})`)
     .option('--idle-timeout <seconds>', `kill an agent silent this long: no completion, no output; 0 = off (default: ${d.idle_timeout})`)
+    .option('--nudge <n>', `continue a harness that stopped early with an empty patch, up to n times, with its own resume (default: ${d.nudge}, off)`)
     .option('--max-completions <n>', `completion cap per session (default: ${d.max_completions})`)
     .option('--max-turns <n>', 'turn cap passed to harnesses that have one (default: --max-completions)')
     .option('--context-window <n>', `context window the harness assumes (default: ${d.context_window})`)

@@ -80,8 +80,12 @@ const FIELDS = {
     reasoning_chars: z.int().min(0).optional(),
     output_chars: z.int().min(0).optional(),
   }),
+  /** Context limit of the built-in model in tokens: longer prompts get vLLM's context-length 400 (off: unlimited). */
+  model_max_len: count,
   /** Agent wall-clock budget per session, seconds. */
   timeout: seconds,
+  /** Continue a harness that stopped early with an empty patch up to this many times (its own resume); 0: never. */
+  nudge: z.int().min(0, 'expected 0 (off) or a positive number of nudges'),
   /** Kill the agent after this many seconds without a completion and without output; 0 turns it off. */
   idle_timeout: z.int().min(0, 'expected 0 (off) or a positive number of seconds'),
   max_completions: count,
@@ -112,7 +116,7 @@ export type ConfigLayer = z.infer<typeof ConfigLayerSchema>;
 /** Keys every resolved config has (from the defaults). */
 type Defaulted =
   | 'harness_files' | 'harness_overrides' | 'dataset' | 'split' | 'num_samples' | 'concurrency' | 'chaos' | 'agentic' | 'timeout'
-  | 'idle_timeout' | 'max_completions' | 'context_window' | 'max_output_tokens' | 'capture_tokens' | 'eval'
+  | 'nudge' | 'idle_timeout' | 'max_completions' | 'context_window' | 'max_output_tokens' | 'capture_tokens' | 'eval'
   | 'eval_timeout' | 'grading' | 'agent_network' | 'eval_network' | 'limits' | 'output_dir';
 
 /** The resolved configuration of one `submit` run. */
@@ -132,6 +136,7 @@ export const SUBMIT_DEFAULTS = {
   chaos: {},
   agentic: {},
   timeout: 1800,
+  nudge: 0,
   idle_timeout: 300,
   max_completions: 250,
   context_window: 131072,

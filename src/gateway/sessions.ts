@@ -61,6 +61,8 @@ export interface GatewaySessions {
   get(id: string): SessionStatus | undefined;
   /** Refuses new requests, aborts in-flight ones, and resolves once their records are on disk. */
   close(id: string): Promise<SessionStatus | undefined>;
+  /** Resolves once no completion of the session is in flight and every record is on disk (the session stays open). */
+  settle(id: string): Promise<SessionStatus | undefined>;
   recordsPath(id: string): string | undefined;
   list(): SessionStatus[];
 }
@@ -238,6 +240,12 @@ export class SessionRegistry implements GatewaySessions {
     await s.abortInFlight({ status: 410, kind: 'session_closed', message: `session ${id} was closed` });
     await s.closeRecords();
     return s.status();
+  }
+
+  async settle(id: string): Promise<SessionStatus | undefined> {
+    const s = this.sessions.get(id);
+    await s?.settled();
+    return s?.status();
   }
 
   recordsPath(id: string): string | undefined {

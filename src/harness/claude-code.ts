@@ -102,9 +102,23 @@ export const claudeCode = {
       command: [
         `${ctx.bundleDir}/bin/claude`, '-p', '--dangerously-skip-permissions',
         '--output-format', 'stream-json', '--verbose', '--max-turns', String(ctx.maxTurns),
+        ...(ctx.resumable ? ['--session-id', ctx.conversationId] : []),
       ],
       stdin: ctx.prompt,
     };
+  },
+
+  // --resume <id> (run from the same cwd and HOME: the transcript lives under ~/.claude/projects/<cwd>/); --continue
+  // from another cwd silently starts a new conversation, so the id is fixed at launch instead.
+  resume: {
+    sessionRef: (ctx) => ctx.conversationId,
+    continueWith: (ctx, ref, message) => ({
+      command: [
+        `${ctx.bundleDir}/bin/claude`, '-p', '--dangerously-skip-permissions',
+        '--output-format', 'stream-json', '--verbose', '--max-turns', String(ctx.maxTurns), '--resume', ref,
+      ],
+      stdin: message,
+    }),
   },
 
   classify: (exit: HarnessExit) => classifyExit('claude-code', { ...exit, output: streamJsonDiagnostics(exit.output) }, PATTERNS),

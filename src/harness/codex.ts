@@ -105,11 +105,25 @@ export const codex = {
     return {
       files: [{ path: path.posix.join(codexHome, 'config.toml'), content: toToml(config), mode: 0o600 }],
       env: { CODEX_HOME: codexHome, [CODEX_KEY_ENV]: ctx.apiKey },
-      // The prompt goes on stdin (read to EOF, then closed by the runtime); --ephemeral: no rollout files.
-      command: [path.posix.join(ctx.bundleDir, 'bin', 'codex'), 'exec', '--json', '--ephemeral', '--skip-git-repo-check'],
+      // The prompt goes on stdin (read to EOF, then closed by the runtime); --ephemeral: no rollout files, unless
+      // the session may be resumed (an ephemeral thread cannot be: `exec resume <id>` exits 1).
+      command: [codexBin(ctx), 'exec', '--json', ...(ctx.resumable ? [] : ['--ephemeral']), '--skip-git-repo-check'],
       stdin: ctx.prompt,
     };
   },
 
   classify: (exit) => classifyExit('codex', exit, PATTERNS),
+
+  resume: {
+    // `--json` starts with {"type":"thread.started","thread_id":"…"}; the pipeline keeps the output's head for it.
+    sessionRef: (_ctx, output) => /"type"\s*:\s*"thread\.started"\s*,\s*"thread_id"\s*:\s*"([0-9a-f-]{36})"/.exec(output)?.[1],
+    continueWith: (ctx, ref, message) => ({
+      command: [codexBin(ctx), 'exec', 'resume', '--json', '--skip-git-repo-check', ref, '-'],
+      stdin: message,
+    }),
+  },
 } satisfies Harness;
+
+function codexBin(ctx: HarnessContext): string {
+  return path.posix.join(ctx.bundleDir, 'bin', 'codex');
+}

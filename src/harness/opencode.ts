@@ -84,6 +84,12 @@ const PATTERNS: readonly FailurePattern[] = [
 ];
 
 /** opencode run, headless, against the session's gateway URL. */
+function opencodeRun(ctx: HarnessContext, extra: string[]): string[] {
+  return withPathPrefix(path.posix.join(ctx.bundleDir, 'bin'), [
+    'opencode', 'run', '--auto', '--title', 'task', '--format', 'json', '-m', `${OPENCODE_PROVIDER}/${ctx.modelName}`, ...extra,
+  ]);
+}
+
 export const opencode = {
   name: 'opencode',
   package: 'opencode-ai',
@@ -112,12 +118,17 @@ export const opencode = {
         OPENCODE_DISABLE_LSP_DOWNLOAD: '1',
       },
       // --title skips the title completion; --auto approves `ask` rules; --format json: JSONL events in agent.log.
-      command: withPathPrefix(path.posix.join(ctx.bundleDir, 'bin'), [
-        'opencode', 'run', '--auto', '--title', 'task', '--format', 'json', '-m', `${OPENCODE_PROVIDER}/${ctx.modelName}`,
-      ]),
+      command: opencodeRun(ctx, []),
       stdin: ctx.prompt,
     };
   },
 
   classify: (exit) => classifyExit('opencode', exit, PATTERNS),
+
+  // Every --format json event carries the session's "sessionID"; `run --session <id>` continues it (same HOME:
+  // the conversation is in ~/.local/share/opencode/opencode.db).
+  resume: {
+    sessionRef: (_ctx, output) => /"sessionID"\s*:\s*"(ses_[A-Za-z0-9]+)"/.exec(output)?.[1],
+    continueWith: (ctx, ref, message) => ({ command: opencodeRun(ctx, ['--session', ref]), stdin: message }),
+  },
 } satisfies Harness;

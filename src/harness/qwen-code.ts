@@ -95,6 +95,13 @@ function classifyQwen(exit: HarnessExit): HarnessFailure | undefined {
 }
 
 /** `qwen --yolo`, headless, against the session's gateway URL; `configOverride` deep-merges over settings.json. */
+function qwenCommand(ctx: HarnessContext): string[] {
+  return [
+    `${ctx.bundleDir}/bin/node`, `${ctx.bundleDir}/${QWEN_ENTRY}`, '--yolo', '--output-format', 'stream-json',
+    '--max-session-turns', String(ctx.maxTurns), '--max-wall-time', `${Math.max(1, Math.floor(ctx.timeoutSec))}s`,
+  ];
+}
+
 export const qwenCode = {
   name: 'qwen-code',
   package: '@qwen-code/qwen-code',
@@ -109,12 +116,16 @@ export const qwenCode = {
       env: qwenEnv(ctx),
       // No prompt argument: qwen reads the prompt from stdin when stdin is not a TTY (no 128 KiB argv cap, no
       // leading-dash surprises). --max-wall-time makes qwen stop itself (exit 55) before the pipeline kills it.
-      command: [
-        `${ctx.bundleDir}/bin/node`, `${ctx.bundleDir}/${QWEN_ENTRY}`, '--yolo', '--output-format', 'stream-json',
-        '--max-session-turns', String(ctx.maxTurns), '--max-wall-time', `${Math.max(1, Math.floor(ctx.timeoutSec))}s`,
-      ],
+      command: [...qwenCommand(ctx), ...(ctx.resumable ? ['--session-id', ctx.conversationId] : [])],
       stdin: ctx.prompt,
     };
+  },
+
+  // --resume <id> reloads the recorded chat (~/.qwen/projects/<cwd>/chats/); the message goes on stdin only
+  // (a positional prompt would be joined with stdin).
+  resume: {
+    sessionRef: (ctx) => ctx.conversationId,
+    continueWith: (ctx, ref, message) => ({ command: [...qwenCommand(ctx), '--resume', ref], stdin: message }),
   },
 
   classify: classifyQwen,

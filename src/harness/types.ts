@@ -33,6 +33,13 @@ export interface HarnessContext {
   maxOutputTokens: number;
   /** Deep-merged over the harness's generated config file (e.g. to test a broken preset). */
   configOverride?: Record<string, unknown>;
+  /**
+   * The session may be continued later (`--nudge`): the harness keeps what its resume needs (codex drops
+   * `--ephemeral`; claude-code and qwen-code are started under `conversationId`). False: launched as always.
+   */
+  resumable: boolean;
+  /** A UUID fixed per session, for CLIs that take their session id up front (`--session-id`). */
+  conversationId: string;
 }
 
 export interface HarnessFile {
@@ -95,6 +102,17 @@ export interface BundleSpec {
   installScripts?: boolean;
 }
 
+/**
+ * How a CLI continues its own session in the same container with a new user message (its resume mechanism, as
+ * verified by running each CLI: codex `exec resume`, claude-code and qwen-code `--resume`, opencode `--session`).
+ */
+export interface HarnessResume {
+  /** The CLI's id of the session to continue: fixed by the launch, or read from the first run's output; undefined if absent. */
+  sessionRef(ctx: HarnessContext, output: string): string | undefined;
+  /** argv and stdin that continue session `ref` with `message`; run with the first launch's env in `workdir`. */
+  continueWith(ctx: HarnessContext, ref: string, message: string): Pick<HarnessLaunch, 'command' | 'stdin'>;
+}
+
 export interface Harness {
   readonly name: string;
   /** npm package and pinned version. */
@@ -107,4 +125,6 @@ export interface Harness {
   launch(ctx: HarnessContext): HarnessLaunch;
   /** Classifies a failed or suspicious exit from the harness's exit code and output. */
   classify(exit: HarnessExit): HarnessFailure | undefined;
+  /** How to continue a session that stopped early (`--nudge`); absent: the harness is never nudged. */
+  readonly resume?: HarnessResume;
 }

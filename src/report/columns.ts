@@ -63,6 +63,9 @@ export const GROUP_COLUMNS: Array<Column<GroupReport>> = [
     raw: (g) => (maxK(g) > 1 ? (g.pass_at_k[String(maxK(g))] ?? null) : null),
   },
   { header: 'empty', id: 'empty_patches', text: (g) => num(g.empty_patches), raw: (g) => g.empty_patches },
+  // nudged: sessions continued after an early stop (--nudge), with how many of them then resolved
+  { header: 'nudged', id: 'nudged_sessions', text: (g) => (g.nudged_sessions === 0 ? '0' : `${num(g.nudged_sessions)} (${num(g.resolved_after_nudge)} res.)`), raw: (g) => g.nudged_sessions },
+  { header: 'compactions', id: 'compactions', text: (g) => num(g.compactions), raw: (g) => g.compactions },
   { header: 'infra err', id: 'infra_errors', text: (g) => num(g.infra_errors), raw: (g) => g.infra_errors },
   { header: 'time p50', id: 'session_time_ms_median', text: (g) => duration(dist(g.session_time_ms, 'median')), raw: (g) => dist(g.session_time_ms, 'median') },
   { header: 'time p90', id: 'session_time_ms_p90', text: (g) => duration(dist(g.session_time_ms, 'p90')), raw: (g) => dist(g.session_time_ms, 'p90') },

@@ -181,10 +181,10 @@ function sessionTable(sessions: SessionRow[], base: string): string {
     (s) =>
       `<tr><td class="l">${esc(s.instance_id)}</td><td class="l">${esc(s.group)}</td><td>${s.sample_index}</td><td class="l">${esc(s.status)}</td>` +
       `<td class="l">${esc(s.error_class ?? '')}</td><td class="err" title="${attr(s.error ?? '')}">${esc(s.error ?? '')}</td>` +
-      `<td>${s.resolved ? '✓' : ''}</td><td>${esc(duration(s.run_ms))}</td><td>${s.record_count}</td>` +
+      `<td>${s.resolved ? '✓' : ''}</td><td>${esc(duration(s.run_ms))}</td><td>${s.record_count}</td><td>${s.nudges || ''}</td><td>${s.compactions || ''}</td>` +
       `<td class="l">${[a('ses', s.file), a('agent log', s.artifacts.agent_log), a('patch', s.artifacts.patch), a('records', s.artifacts.records), a('eval', s.artifacts.eval_dir)].filter(Boolean).join(' · ')}</td></tr>`,
   );
-  return `<table><thead><tr><th class="l">instance</th><th class="l">harness__model</th><th>sample</th><th class="l">status</th><th class="l">error_class</th><th class="l">error</th><th>resolved</th><th>time</th><th>completions</th><th class="l">files</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  return `<table><thead><tr><th class="l">instance</th><th class="l">harness__model</th><th>sample</th><th class="l">status</th><th class="l">error_class</th><th class="l">error</th><th>resolved</th><th>time</th><th>completions</th><th>nudges</th><th>compactions</th><th class="l">files</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 /** A link from the page to a file of the run (paths in ses files are relative to the run directory, posix-style). */

@@ -52,6 +52,12 @@ export interface GroupReport {
   pass_at_k: Record<string, number>;
   /** Sessions whose extracted patch is empty (`empty_generation`). */
   empty_patches: number;
+  /** Sessions continued at least once after an early stop (`--nudge`), the continuations in all, and how many of those sessions resolved. */
+  nudged_sessions: number;
+  nudges: number;
+  resolved_after_nudge: number;
+  /** Context compactions (records of kind `compaction`) summed over the sessions. */
+  compactions: number;
   /** Planned sessions that did not run: CANCELLED, or no ses file yet (a run in progress, or killed hard). */
   not_run_sessions: number;
   /** Sessions by status (every status present, 0 when none). */
@@ -85,6 +91,9 @@ export interface SessionRow {
   empty_patch: boolean;
   run_ms: number;
   record_count: number;
+  /** Continuations after early stops, and context compactions, in this session. */
+  nudges: number;
+  compactions: number;
   total_tokens: number;
   /** The ses file, relative to the run directory. */
   file: string;

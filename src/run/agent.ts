@@ -16,8 +16,9 @@ import { startWatchdog, type WatchdogReason } from './watchdog.js';
 export const WORKDIR = '/testbed';
 /** The harness's writable HOME inside the task container (outside /tmp: codex refuses helpers under /tmp). */
 export const SESSION_HOME = '/opt/swebench/home';
-/** How much harness output is kept in memory for the diagnosis. */
+/** How much harness output is kept in memory for the diagnosis (tail), and from its start (head: ids printed first). */
 const TAIL_BYTES = 64 * 1024;
+const HEAD_BYTES = 16 * 1024;
 
 /** Runs the harness headless; our limits kill its whole process tree. Output streams to agent.log. */
 export async function runAgent(a: {
@@ -25,8 +26,11 @@ export async function runAgent(a: {
   env: SessionEnv;
   sandbox: Sandbox;
   launch: HarnessLaunch;
-  /** Host path of agent.log. */
+  /** Host path of agent.log, and whether to append to it (a continuation) rather than start it. */
   agentLog: string;
+  appendLog?: boolean;
+  /** Wall-clock budget of this run (the session's timeout, or what a continuation has left of it). */
+  timeoutMs: number;
   signal: AbortSignal;
   hooks?: SessionHooks;
   /** Called with the launch time (ms since epoch), for the harness-ready measurement. */
@@ -34,11 +38,12 @@ export async function runAgent(a: {
 }): Promise<AgentEnd> {
   const { plan, env, sandbox, launch, signal, hooks } = a;
   const { config } = env;
-  const log = createWriteStream(a.agentLog);
+  const log = createWriteStream(a.agentLog, { flags: a.appendLog ? 'a' : 'w' });
   const logDone = new Promise<void>((resolve) => log.once('close', () => resolve()));
   log.on('error', () => {});
   const redactor = createStreamRedactor();
   let tail = '';
+  let head = '';
   let lastOutputAt = Date.now();
   let lastCount = -1;
   const watchdog = startWatchdog({
@@ -59,12 +64,13 @@ export async function runAgent(a: {
       workdir: WORKDIR,
       env: launch.env,
       user: 'root',
-      timeoutMs: config.timeout * 1000,
+      timeoutMs: a.timeoutMs,
       signal: AbortSignal.any([signal, watchdog.signal]),
       ...(launch.stdin === undefined ? {} : { stdin: launch.stdin }),
       onOutput: (chunk) => {
         log.write(redactor.push(chunk));
         tail = (tail + chunk).slice(-TAIL_BYTES);
+        if (head.length < HEAD_BYTES) head = (head + chunk).slice(0, HEAD_BYTES);
         lastOutputAt = Date.now();
       },
     });
@@ -90,6 +96,7 @@ export async function runAgent(a: {
     maxCompletions: config.max_completions,
     refused: st?.completions_refused ?? 0,
     outputTail: tail,
+    outputHead: head,
   };
 }
 

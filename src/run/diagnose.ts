@@ -42,6 +42,8 @@ export interface AgentEnd {
   refused: number;
   /** Tail of the combined harness output. */
   outputTail: string;
+  /** Its first bytes (where CLIs print their session id). */
+  outputHead?: string;
 }
 
 // Gateway error kinds that come from the model server (or from translating for it), not from the harness.

@@ -77,6 +77,7 @@ export async function openModelSource(config: SubmitConfig, tasks: Task[], deps:
       ...(config.chaos.slow_ms === undefined ? {} : { slowMs: config.chaos.slow_ms }),
     },
     agentic: agenticOptions(config.agentic),
+    ...(config.model_max_len === undefined ? {} : { maxModelLen: config.model_max_len }),
     logger: deps.logger,
   });
   deps.logger.debug(`built-in ${builtin.policy} model on ${server.url}`);

@@ -46,3 +46,14 @@ export async function extractPatch(
   if (diff.length > 0 && diff[diff.length - 1] !== 0x0a) return Buffer.concat([diff, Buffer.from('\n')]);
   return diff;
 }
+
+/**
+ * True when the working tree differs from the base commit (edits, commits, untracked files that are not ignored).
+ * Read-only, unlike extractPatch's `git add -A`, so an agent that is continued afterwards sees its tree untouched.
+ */
+export async function workingTreeChanged(sandbox: Sandbox, opts: { workdir: string; baseCommit: string; signal?: AbortSignal }): Promise<boolean> {
+  const script = 'cd "$1" && git diff --quiet --no-ext-diff "$2" -- && test -z "$(git ls-files --others --exclude-standard | head -n 1)"';
+  const r = await sandbox.exec(['sh', '-c', script, 'swebench-changed', opts.workdir, opts.baseCommit], { user: 'root', signal: opts.signal, timeoutMs: 120_000 });
+  if (r.timedOut) throw new PatchExtractionError(`git diff --quiet ${opts.baseCommit} did not finish in time`);
+  return r.exitCode !== 0;
+}

@@ -13,6 +13,8 @@ export interface RecordsDigest {
   /** Records with status 'error', by error kind. */
   errorKinds: Record<string, number>;
   errors: number;
+  /** Records of kind `compaction` (the harness summarising its own context). */
+  compactions: number;
   /** Arrival time of the first request (ms since epoch), or null. */
   firstStartMs: number | null;
   /** The last record of any kind, and the last `turn` record (the agent's own conversation). */
@@ -24,7 +26,7 @@ export interface RecordsDigest {
 
 /** An empty digest (no records file: the harness never called the gateway). */
 export function emptyDigest(): RecordsDigest {
-  return { count: 0, unreadable: 0, errorKinds: {}, errors: 0, firstStartMs: null, last: null, lastTurn: null, usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 } };
+  return { count: 0, unreadable: 0, errorKinds: {}, errors: 0, compactions: 0, firstStartMs: null, last: null, lastTurn: null, usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 } };
 }
 
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
@@ -44,6 +46,7 @@ export function addRecord(d: RecordsDigest, rec: CompletionRecord): void {
     d.usage.completion_tokens += num(a.usage?.completion_tokens);
     d.usage.total_tokens += num(a.usage?.total_tokens);
   }
+  if (rec.kind === 'compaction') d.compactions++;
   d.last = rec;
   if (rec.kind === 'turn' || rec.kind === undefined) d.lastTurn = rec;
 }

@@ -5,7 +5,7 @@ import type { HarnessFailure } from '../harness/types.js';
 import { describeGateway, oneLine, outputTail, type AgentEnd, type Verdict } from './diagnose.js';
 import type { SessionPaths } from './layout.js';
 import { emptyDigest, trajectoryMessages, type RecordsDigest } from './records-digest.js';
-import { SES_SCHEMA_VERSION, SesFileSchema, type EvaluationReport, type SesFile, type SessionPhase } from './ses-file.js';
+import { SES_SCHEMA_VERSION, SesFileSchema, type EvaluationReport, type SesFile, type SesNudge, type SessionPhase } from './ses-file.js';
 import type { SessionEnv, SessionPlan } from './types.js';
 
 type Timings = SesFile['timings_ms'];
@@ -15,6 +15,7 @@ export interface SessionState {
   agentEnd: AgentEnd | null;
   failure: HarnessFailure | undefined;
   launchedAtMs: number | null;
+  nudges: SesNudge[];
   digest: RecordsDigest;
   patch: string;
   patchExtracted: boolean;
@@ -30,7 +31,7 @@ export interface SessionState {
 /** What a session knows before anything ran: the state of a session cancelled before it started. */
 export function notStartedState(paths: SessionPaths, startedAt = new Date()): SessionState {
   return {
-    agentEnd: null, failure: undefined, launchedAtMs: null, digest: emptyDigest(), patch: '', patchExtracted: false,
+    agentEnd: null, failure: undefined, launchedAtMs: null, nudges: [], digest: emptyDigest(), patch: '', patchExtracted: false,
     evalOutcome: null, verdict: null, cancelled: true, failedPhase: undefined, startedAt,
     timings: { container_start: 0, harness_setup: 0, agent: 0, patch: 0, eval: 0 }, paths,
   };
@@ -59,6 +60,8 @@ export function buildSesFile(plan: SessionPlan, env: Pick<SessionEnv, 'runId' | 
     error_class: s.cancelled ? null : (s.verdict?.errorClass ?? null),
     empty_generation: emptyGeneration,
     record_count: d.count,
+    compactions: d.compactions,
+    nudges: s.nudges,
     trace_count: d.count,
     run_ms: finishedAt.getTime() - s.startedAt.getTime(),
     started_at: s.startedAt.toISOString(),

@@ -28,11 +28,31 @@ export type SessionPhase = (typeof SESSION_PHASES)[number];
 /** The client protocols a harness speaks (`trajectory.metadata.api_type`). */
 export const API_TYPES = ['openai_chat', 'openai_responses', 'anthropic_messages'] as const satisfies readonly ClientProtocol[];
 
-/** Version 2: strict, with top-level `empty_generation`; version-1 files (earlier releases) are upgraded on read. */
-export const SES_SCHEMA_VERSION = 2;
+/**
+ * Version 3 adds `nudges` and `compactions`; version 2 made the file strict with a top-level `empty_generation`.
+ * Files of earlier versions are upgraded on read.
+ */
+export const SES_SCHEMA_VERSION = 3;
+
+/** Why a session was nudged: it ended on a text-only answer with nothing changed, or exited 0 with no patch. */
+export const NUDGE_REASONS = ['early_exit_text_only', 'no_patch'] as const;
 
 const count = z.number().int().min(0);
 const iso = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO 8601 date');
+/** One continuation of the harness's own session after an early stop (`--nudge`). */
+const nudge = z.strictObject({
+  /** 1 for the first nudge of the session. */
+  index: z.number().int().min(1),
+  reason: z.enum(NUDGE_REASONS),
+  /** Completions recorded before this nudge (the continuation's completions follow in the same records.jsonl). */
+  after_completions: count,
+  /** The message the harness was continued with. */
+  message: z.string().min(1),
+  /** The continuation's exit code (null when one of our limits killed it) and wall time. */
+  exit_code: z.number().int().nullable(),
+  duration_ms: count,
+});
+
 const testResults = z.strictObject({ success: z.array(z.string()), failure: z.array(z.string()) });
 
 /** The official per-instance report entry (SWE-bench's report.json value) plus `empty_generation`. */
@@ -65,6 +85,10 @@ const sesObject = z.strictObject({
   empty_generation: z.boolean(),
   /** Number of gateway records (completions) of this session. */
   record_count: count,
+  /** How many of them were the harness's context compactions (records of kind `compaction`). */
+  compactions: count,
+  /** Continuations after an early stop (`--nudge N`), in order; empty when none happened or nudging was off. */
+  nudges: z.array(nudge),
   /** Same as record_count (kept for tools that read trace_count). */
   trace_count: count,
   /** Wall time of the whole session in milliseconds. */
@@ -118,6 +142,11 @@ const sesObject = z.strictObject({
 export const SesFileSchema = sesObject.superRefine((s, ctx) => {
   const fail = (message: string, path: string[]) => ctx.addIssue({ code: 'custom', message, path });
   if (s.trace_count !== s.record_count) fail('must equal record_count', ['trace_count']);
+  if (s.compactions > s.record_count) fail('cannot exceed record_count', ['compactions']);
+  s.nudges.forEach((n, i) => {
+    if (n.index !== i + 1) fail(`must be ${i + 1} (nudges are numbered in order)`, ['nudges', String(i), 'index']);
+    if (n.after_completions > s.record_count) fail('cannot exceed record_count', ['nudges', String(i), 'after_completions']);
+  });
   if (s.reward !== (s.resolved ? 1 : 0)) fail('must be 1 when resolved, else 0', ['reward']);
   if (s.status === 'COMPLETED' && s.error !== null) fail('must be null when status is COMPLETED', ['error']);
   if (s.status === 'COMPLETED' && s.error_class !== null) fail('must be null when status is COMPLETED', ['error_class']);
@@ -134,34 +163,41 @@ export const SesFileSchema = sesObject.superRefine((s, ctx) => {
 export type SesFile = z.infer<typeof SesFileSchema>;
 
 /**
- * Validates a ses file as read from disk. A version-1 file (written before empty_generation stood at the top level
- * and before every field was required) is upgraded first, so run directories of earlier releases still report.
+ * Validates a ses file as read from disk. Files of earlier versions are upgraded first (1 → 2 → 3), so run
+ * directories of earlier releases still report.
  */
 export function parseSesFile(data: unknown): ReturnType<typeof SesFileSchema.safeParse> {
-  return SesFileSchema.safeParse(isV1(data) ? upgradeV1(data) : data);
+  let v = data;
+  const version = () => (typeof v === 'object' && v !== null ? (v as { schema_version?: unknown }).schema_version : undefined);
+  if (version() === 1) v = upgradeV1(v as Record<string, unknown>);
+  if (version() === 2) v = upgradeV2(v as Record<string, unknown>);
+  return SesFileSchema.safeParse(v);
 }
 
-function isV1(data: unknown): data is Record<string, unknown> {
-  return typeof data === 'object' && data !== null && (data as { schema_version?: unknown }).schema_version === 1;
-}
-
+/** Version 1 was written before empty_generation stood at the top level and before every field was required. */
 function upgradeV1(v1: Record<string, unknown>): Record<string, unknown> {
   const patchExtracted = v1.patch_extracted ?? v1.status !== 'CANCELLED';
   return {
     ...v1,
-    schema_version: SES_SCHEMA_VERSION,
+    schema_version: 2,
     patch_extracted: patchExtracted,
     empty_generation: patchExtracted === true && v1.patch === '',
     agent_first_request_ms: v1.agent_first_request_ms ?? null,
   };
 }
+
+/** Version 2 had no nudges (there were none) and did not count compactions (unknown: 0). */
+function upgradeV2(v2: Record<string, unknown>): Record<string, unknown> {
+  return { ...v2, schema_version: SES_SCHEMA_VERSION, nudges: [], compactions: 0 };
+}
 export type EvaluationReport = z.infer<typeof evaluationReport>;
+export type SesNudge = z.infer<typeof nudge>;
 
 /** The ses file as JSON Schema (draft 2020-12), for consumers in other languages; the cross-field rules are zod-only. */
 export function sesJsonSchema(): Record<string, unknown> {
   return {
     ...z.toJSONSchema(sesObject, { io: 'output' }),
-    $id: 'urn:swebench:ses-file:1',
+    $id: `urn:swebench:ses-file:${SES_SCHEMA_VERSION}`,
     title: 'swebench session result (rollout_results/task_<instance_id>/ses_<session_id>.json)',
   };
 }

@@ -2,6 +2,7 @@
 // timeout, an idle watchdog and a completion cap → `git diff <base_commit>` → container removed → evaluation
 // in a fresh container → exactly one ses file, written atomically in `finally` whatever happened.
 // Per-session failures are data (status/error_class/error); only the ses file write itself can throw.
+import { createHash } from 'node:crypto';
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { parseMemory, type SubmitConfig } from '../config/submit-schema.js';
 import { CancelledError, throwIfAborted } from '../errors.js';
@@ -14,11 +15,12 @@ import { openAgentNetwork, type AgentNetwork } from './agent-network.js';
 import { diagnoseAgent, diagnoseEarlyExit, verdict, type AgentEnd, type Verdict } from './diagnose.js';
 import { writeJsonAtomic } from '../fs-atomic.js';
 import { sessionPaths, type SessionPaths } from './layout.js';
+import { nudgeWhileEarly } from './nudge.js';
 import { extractPatch } from './patch.js';
 import { renderPrompt } from './prompt.js';
 import { digestRecords, emptyDigest, type RecordsDigest } from './records-digest.js';
 import { buildSesFile, type SessionState } from './ses-build.js';
-import type { SesFile, SessionPhase } from './ses-file.js';
+import type { SesFile, SesNudge, SessionPhase } from './ses-file.js';
 import type { SessionEnv, SessionHooks, SessionPlan } from './types.js';
 
 export { SESSION_HOME, WORKDIR };
@@ -50,6 +52,8 @@ interface Reached {
   /** Set the moment the harness process starts (also when the agent phase is then cancelled). */
   launchedAtMs: number | null;
   agent?: { end: AgentEnd; failure: HarnessFailure | undefined };
+  /** Continuations of the harness after early stops (`--nudge`). */
+  nudges: SesNudge[];
   digest?: RecordsDigest;
   patch?: string;
   evalOutcome?: InstanceOutcome;
@@ -64,7 +68,7 @@ export async function runSession(plan: SessionPlan, env: SessionEnv, deps: { sig
   const startedAt = new Date();
   const phases = new PhaseClock(deps.signal, deps.hooks);
   const held: Held = { gatewayOpen: false };
-  const reached: Reached = { launchedAtMs: null };
+  const reached: Reached = { launchedAtMs: null, nudges: [] };
   let ending: Ending = { kind: 'ran' };
   try {
     await mkdir(ctx.paths.abs.dir, { recursive: true });
@@ -82,8 +86,8 @@ export async function runSession(plan: SessionPlan, env: SessionEnv, deps: { sig
 /** The phases in order; each returns what the next needs, and what the ses file needs goes into `reached`. */
 async function runPhases(ctx: SessionContext, phases: PhaseClock, held: Held, reached: Reached): Promise<void> {
   const sandbox = await phases.run('container_start', () => startContainer(ctx, held));
-  const launch = await phases.run('harness_setup', () => setUpHarness(ctx, sandbox, held));
-  await phases.run('agent', () => runAgentPhase(ctx, sandbox, launch, reached));
+  const harness = await phases.run('harness_setup', () => setUpHarness(ctx, sandbox, held));
+  await phases.run('agent', () => runAgentPhase(ctx, sandbox, harness, reached));
   await closeGateway(ctx, held);
   reached.digest = await digestRecords(ctx.paths.abs.records);
   ctx.hooks?.onCompletions?.(reached.digest.count);
@@ -139,13 +143,17 @@ async function startContainer(ctx: SessionContext, held: Held): Promise<Sandbox>
 /**
  * The harness, headless, under the timeout, the idle watchdog and the completion cap; then its own reading of its
  * exit. Its end is kept before the container is checked, so a container that died still leaves the agent's exit.
+ * With `--nudge`, an early stop is continued (nudge.ts) and the last continuation's end is the agent's end.
  */
-async function runAgentPhase(ctx: SessionContext, sandbox: Sandbox, launch: HarnessLaunch, reached: Reached): Promise<void> {
+async function runAgentPhase(ctx: SessionContext, sandbox: Sandbox, harness: PreparedHarness, reached: Reached): Promise<void> {
+  const { launch, harnessCtx } = harness;
   const onLaunch = (t: number) => (reached.launchedAtMs = t);
-  const end = await runAgent({ plan: ctx.plan, env: ctx.env, sandbox, launch, agentLog: ctx.paths.abs.agentLog, signal: ctx.signal, hooks: ctx.hooks, onLaunch });
+  const timeoutMs = ctx.env.config.timeout * 1000;
+  const end = await runAgent({ plan: ctx.plan, env: ctx.env, sandbox, launch, agentLog: ctx.paths.abs.agentLog, timeoutMs, signal: ctx.signal, hooks: ctx.hooks, onLaunch });
   reached.agent = { end, failure: undefined };
   await checkAlive(sandbox, end);
   reached.agent.failure = ctx.plan.harness.classify({ exitCode: end.exitCode, output: end.outputTail, timedOut: end.killedBy === 'timeout' });
+  reached.agent = await nudgeWhileEarly({ ...ctx, sandbox, harnessCtx, launch }, reached.agent, reached.nudges);
 }
 
 /** `git diff <base_commit>` inside the container, kept as patch.diff. */
@@ -224,6 +232,7 @@ async function writeSesFile(
     agentEnd: reached.agent?.end ?? null,
     failure: reached.agent?.failure,
     launchedAtMs: reached.launchedAtMs,
+    nudges: reached.nudges,
     digest,
     patch: reached.patch ?? '',
     patchExtracted: reached.patch !== undefined,
@@ -237,8 +246,20 @@ async function writeSesFile(
   return ses;
 }
 
+/** The harness's launch and the context it was made from (a continuation is made from the same context). */
+interface PreparedHarness {
+  launch: HarnessLaunch;
+  harnessCtx: HarnessContext;
+}
+
+/** A UUID fixed by the session id, for CLIs that take their conversation id up front. */
+export function conversationIdOf(sessionId: string): string {
+  const h = createHash('sha256').update(`swebench-conversation:${sessionId}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
 /** Opens the gateway session, renders the prompt, asks the harness for its launch and writes its files. */
-async function setUpHarness(ctx: SessionContext, sandbox: Sandbox, held: Held): Promise<HarnessLaunch> {
+async function setUpHarness(ctx: SessionContext, sandbox: Sandbox, held: Held): Promise<PreparedHarness> {
   const { plan, env, paths, signal } = ctx;
   const { config } = env;
   const creds = env.gateway.sessions.create({
@@ -263,13 +284,15 @@ async function setUpHarness(ctx: SessionContext, sandbox: Sandbox, held: Held): 
     timeoutSec: config.timeout,
     contextWindow: config.context_window,
     maxOutputTokens: config.max_output_tokens,
+    resumable: config.nudge > 0 && plan.harness.resume !== undefined,
+    conversationId: conversationIdOf(plan.sessionId),
     ...(config.harness_overrides[plan.harness.name]?.config ? { configOverride: config.harness_overrides[plan.harness.name]!.config } : {}),
   };
   const launch = plan.harness.launch(harnessCtx);
   const mk = await sandbox.exec(['mkdir', '-p', SESSION_HOME], { user: 'root' });
   if (mk.exitCode !== 0) throw new Error(`cannot create ${SESSION_HOME}: ${mk.output.trim()}`);
   for (const f of launch.files) await sandbox.putFile(f.path, f.content, f.mode);
-  return launch;
+  return { launch, harnessCtx };
 }
 
 function limitsOf(config: SubmitConfig) {

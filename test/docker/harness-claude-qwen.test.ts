@@ -43,7 +43,7 @@ describe.skipIf(!fixturesDir)('claude-code and qwen-code presets against the ora
     Object.assign(bundles, await ensureBundles(NAMES.map((n) => HARNESSES[n])));
     const oracle = await startModelServer({ policy: 'oracle', tasks });
     // the oracle again, answering vLLM's context-length 400 to any request longer than 2,000 characters
-    const tiny = await startModelServer({ policy: 'oracle', tasks, maxContextChars: 2000 });
+    const tiny = await startModelServer({ policy: 'oracle', tasks, maxModelLen: 500 });
     models = [oracle, tiny];
     recordsDir = mkdtempSync(path.join(os.tmpdir(), 'swebench-harness-cq-test-'));
     gateway = await startGateway({ upstreamUrl: oracle.url, recordsDir: path.join(recordsDir, 'oracle') });

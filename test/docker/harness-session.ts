@@ -80,6 +80,8 @@ export async function runHarnessSession(
     timeoutSec: AGENT_TIMEOUT_MS / 1000,
     contextWindow: opts.contextWindow ?? 32768,
     maxOutputTokens: MAX_OUTPUT_TOKENS,
+    resumable: false,
+    conversationId: '0b7c4f5e-0d6a-4c1e-9a55-2f1d7c3b9e10',
     ...(opts.configOverride ? { configOverride: opts.configOverride } : {}),
   };
   const setupStarted = performance.now();

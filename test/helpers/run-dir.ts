@@ -24,6 +24,8 @@ export interface SesSpec {
   session_id?: string;
   /** false when the session never reached `git diff` (no prediction). @default true, false for CANCELLED */
   patch_extracted?: boolean;
+  nudges?: SesFile['nudges'];
+  compactions?: number;
 }
 
 let counter = 0;
@@ -52,7 +54,7 @@ export function makeSes(spec: SesSpec, runId = 'test-run'): SesFile {
   const dir = `rollout_results/task_${spec.instance_id}/ses_${sid}`;
   const recordCount = spec.record_count ?? 2;
   return {
-    schema_version: 2,
+    schema_version: 3,
     run_id: runId,
     instance_id: spec.instance_id,
     session_id: sid,
@@ -64,6 +66,8 @@ export function makeSes(spec: SesSpec, runId = 'test-run'): SesFile {
     error_class: errorClass,
     empty_generation: emptyGeneration,
     record_count: recordCount,
+    compactions: spec.compactions ?? 0,
+    nudges: spec.nudges ?? [],
     trace_count: recordCount,
     run_ms: spec.run_ms ?? 1000,
     started_at: '2026-01-01T00:00:00.000Z',

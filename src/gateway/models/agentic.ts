@@ -21,6 +21,8 @@ import type { AgenticOptions, ModelPolicy, ModelReply, ModelServerOptions, Polic
 interface Turn {
   message: ChatMessage;
   results: string[];
+  /** A user message came after it (the user answered: e.g. a "continue" after a text-only pause). */
+  answered: boolean;
 }
 
 type Call = { name: string; args: Record<string, unknown> };
@@ -54,8 +56,9 @@ export function agenticKnobs(opts: AgenticOptions = {}): AgenticKnobs {
 function turnsOf(messages: ChatMessage[]): Turn[] {
   const turns: Turn[] = [];
   for (const m of messages) {
-    if (m.role === 'assistant') turns.push({ message: m, results: [] });
+    if (m.role === 'assistant') turns.push({ message: m, results: [], answered: false });
     else if (m.role === 'tool' && turns.length > 0) turns.at(-1)!.results.push(contentText(m.content));
+    else if (m.role === 'user' && turns.length > 0) turns.at(-1)!.answered = true;
   }
   return turns;
 }
@@ -120,6 +123,8 @@ export function createAgenticPolicy(opts: Pick<ModelServerOptions, 'tasks' | 'or
 class Session {
   private readonly turns: Turn[];
   private readonly counted: Turn[];
+  /** The plan's steps as this conversation goes: once the user answered a text-only pause, no further pauses. */
+  private readonly steps: Step[];
 
   constructor(
     private readonly task: Task,
@@ -132,13 +137,16 @@ class Session {
   ) {
     this.turns = turnsOf(req.body.messages);
     this.counted = this.turns.filter((t) => !isPoll(t));
+    // An LLM told to keep going (a nudge, or the harness's own "continue") works on without pausing again.
+    const told = this.counted.findIndex((t) => t.answered && !(t.message.tool_calls?.length));
+    this.steps = told < 0 ? plan.steps : [...plan.steps.slice(0, told + 1), ...plan.steps.slice(told + 1).filter((s) => s.kind !== 'text')];
   }
 
   reply(): ModelReply {
     const position = this.counted.length;
     const poll = this.pollCall();
     if (poll) return this.say({ kind: 'test' }, position, [poll], 'The command is still running; let me wait for its output.');
-    const step = this.plan.steps[position] ?? { kind: 'final' };
+    const step = this.steps[position] ?? { kind: 'final' };
     switch (step.kind) {
       case 'explore':
         return this.say(step, position, step.actions.map((a) => this.actionCall(a, position)));
@@ -162,7 +170,7 @@ class Session {
     if (!stdin || !last) return undefined;
     const session = last.results.map((r) => RUNNING.exec(r)?.[1]).find(Boolean);
     if (!session) return undefined;
-    const lastStep = isPoll(last) ? undefined : this.plan.steps[this.counted.length - 1];
+    const lastStep = isPoll(last) ? undefined : this.steps[this.counted.length - 1];
     if (lastStep?.kind === 'explore' && lastStep.actions.some((a) => a.kind === 'repl-start')) return undefined;
     let polls = 0;
     for (let i = this.turns.length - 1; i >= 0 && isPoll(this.turns[i]!); i--) polls++;
@@ -253,7 +261,7 @@ class Session {
   private editFailed(): boolean {
     const route = editRoute(this.plan, this.caps);
     if (route === 'patch-script') return false;
-    const turn = this.counted[this.plan.steps.findIndex((s) => s.kind === 'edit')];
+    const turn = this.counted[this.steps.findIndex((s) => s.kind === 'edit')];
     if (!turn) return true;
     const calls = turn.message.tool_calls?.length ?? 0;
     return turn.results.length < calls || turn.results.some((r) => !looksApplied(r));
@@ -287,7 +295,7 @@ class Session {
   }
 
   private final(position: number): ModelReply {
-    const testTurn = this.counted[this.plan.steps.findIndex((s) => s.kind === 'test')];
+    const testTurn = this.counted[this.steps.findIndex((s) => s.kind === 'test')];
     const output = (testTurn?.results ?? []).join('\n');
     const status = /tests exited with status (\d+)/.exec(output)?.[1];
     const summaryLine = output.split('\n').reverse().find((l) => /\b(passed|failed|error|OK|FAILED)\b/.test(l) && !l.startsWith('tests exited'));

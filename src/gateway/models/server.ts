@@ -111,6 +111,7 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
   const host = opts.host ?? '127.0.0.1';
   const counters = new Map<string, number>();
   const created = Math.floor(Date.now() / 1000);
+  const maxLen = opts.maxModelLen === undefined ? {} : { max_model_len: opts.maxModelLen };
 
   const handleChat = async (req: http.IncomingMessage, res: http.ServerResponse, pathname: string): Promise<void> => {
     const body = parseChatRequest((await readBody(req)).toString('utf8'));
@@ -119,11 +120,12 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
     counters.set(sessionKey, requestIndex + 1);
     const preq: PolicyRequest = { body, headers: req.headers, instanceId: instanceIdOf(req, body), sessionKey, requestIndex };
 
-    if (opts.maxContextChars !== undefined) {
-      const prompt = promptText(body);
-      if (prompt.length > opts.maxContextChars) {
-        const completion = Number(body.max_tokens ?? body.max_completion_tokens ?? 0) || 0;
-        sendJson(res, 400, contextLengthBody(Math.floor(opts.maxContextChars / 4), countTokens(prompt), completion));
+    if (opts.maxModelLen !== undefined) {
+      const promptTokens = countTokens(promptText(body));
+      const completion = Number(body.max_completion_tokens ?? body.max_tokens ?? 0) || 0;
+      // vLLM refuses prompt + requested completion beyond max_model_len outright (vllm#20409), before generating.
+      if (promptTokens + completion > opts.maxModelLen) {
+        sendJson(res, 400, contextLengthBody(opts.maxModelLen, promptTokens, completion));
         return;
       }
     }
@@ -141,7 +143,7 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
         return handleChat(req, res, pathname);
       }
       if (req.method === 'GET' && pathname.endsWith('/models')) {
-        return sendJson(res, 200, { object: 'list', data: [{ id: modelName, object: 'model', created, owned_by: 'swebench', root: modelName, parent: null }] });
+        return sendJson(res, 200, { object: 'list', data: [{ id: modelName, object: 'model', created, owned_by: 'swebench', root: modelName, parent: null, ...maxLen }] });
       }
       if (req.method === 'GET' && (pathname === '/health' || pathname.endsWith('/health'))) return sendJson(res, 200, { status: 'ok' });
       return sendError(res, 404, `Not found: ${req.method} ${pathname}`);

@@ -105,8 +105,11 @@ export interface ModelServerOptions {
   replayFile?: string;
   chaos?: ChaosOptions;
   agentic?: AgenticOptions;
-  /** Answer vLLM's context-length 400 when the request's messages exceed this many characters. @default unlimited */
-  maxContextChars?: number;
+  /**
+   * The context limit in (fake, 4-character) tokens, as vLLM's `--max-model-len`: a request whose messages plus
+   * requested completion tokens exceed it gets vLLM's context-length 400, and `/v1/models` reports it. @default unlimited
+   */
+  maxModelLen?: number;
   /** Repository directory the oracle and agentic models work in. @default '/testbed' */
   oracleWorkdir?: string;
   logger?: Logger;

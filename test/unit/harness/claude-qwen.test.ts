@@ -21,6 +21,8 @@ const ctx: HarnessContext = {
   timeoutSec: 1800,
   contextWindow: 32768,
   maxOutputTokens: 4096,
+  resumable: false,
+  conversationId: '0b7c4f5e-0d6a-4c1e-9a55-2f1d7c3b9e10',
 };
 
 const claude = HARNESSES['claude-code'];

@@ -18,6 +18,8 @@ const ctx: HarnessContext = {
   timeoutSec: 1800,
   contextWindow: 32768,
   maxOutputTokens: 4096,
+  resumable: false,
+  conversationId: '0b7c4f5e-0d6a-4c1e-9a55-2f1d7c3b9e10',
 };
 
 function fileOf(files: { path: string; content: string }[], p: string): string {
@@ -149,5 +151,44 @@ describe('noop launch', () => {
       errorClass: 'agent_crash',
       error: "noop exited with code 3: it's broken",
     });
+  });
+});
+
+describe('resume (--nudge): each CLI continues its own session with the message on stdin', () => {
+  const resumable = { ...ctx, resumable: true };
+  const argvOf = (name: string, c: HarnessContext) => HARNESSES[name as keyof typeof HARNESSES].launch(c).command;
+
+  it('not resumable: launched as always; resumable: codex keeps its thread, claude-code and qwen-code get a fixed id', () => {
+    expect(argvOf('codex', ctx)).toContain('--ephemeral');
+    expect(argvOf('codex', resumable)).not.toContain('--ephemeral');
+    for (const name of ['claude-code', 'qwen-code']) {
+      expect(argvOf(name, ctx), name).not.toContain('--session-id');
+      expect(argvOf(name, resumable).join(' '), name).toContain(`--session-id ${ctx.conversationId}`);
+    }
+    expect(argvOf('opencode', resumable)).toEqual(argvOf('opencode', ctx));
+  });
+
+  it('finds the session id: codex from thread.started, opencode from any event, claude-code and qwen-code from the launch', () => {
+    const thread = '019a1b2c-3d4e-7f60-8a9b-0c1d2e3f4a5b';
+    const codexOut = `{"type":"thread.started","thread_id":"${thread}"}\n{"type":"turn.started"}\n`;
+    expect(HARNESSES.codex.resume!.sessionRef(resumable, codexOut)).toBe(thread);
+    expect(HARNESSES.codex.resume!.sessionRef(resumable, '{"type":"turn.started"}')).toBeUndefined();
+    const ocOut = '{"type":"step_start","timestamp":1,"sessionID":"ses_4f2a9c1bffe3AbCdEf","part":{}}\n';
+    expect(HARNESSES.opencode.resume!.sessionRef(resumable, ocOut)).toBe('ses_4f2a9c1bffe3AbCdEf');
+    expect(HARNESSES['claude-code'].resume!.sessionRef(resumable, '')).toBe(ctx.conversationId);
+    expect(HARNESSES['qwen-code'].resume!.sessionRef(resumable, '')).toBe(ctx.conversationId);
+    expect(HARNESSES.noop.resume).toBeUndefined();
+  });
+
+  it('continues with the verified resume commands', () => {
+    const cont = (name: keyof typeof HARNESSES, ref: string) => HARNESSES[name].resume!.continueWith(resumable, ref, 'Keep going.');
+    const codex = cont('codex', 'T1');
+    expect(codex.command.slice(1)).toEqual(['exec', 'resume', '--json', '--skip-git-repo-check', 'T1', '-']);
+    expect(codex.stdin).toBe('Keep going.');
+    expect(cont('claude-code', 'U1').command.slice(-2)).toEqual(['--resume', 'U1']);
+    expect(cont('claude-code', 'U1').command).toContain('-p');
+    expect(cont('qwen-code', 'U1').command.slice(-2)).toEqual(['--resume', 'U1']);
+    expect(cont('opencode', 'ses_1').command.slice(-2)).toEqual(['--session', 'ses_1']);
+    for (const name of ['codex', 'claude-code', 'qwen-code', 'opencode'] as const) expect(cont(name, 'x').stdin, name).toBe('Keep going.');
   });
 });

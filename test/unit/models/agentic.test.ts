@@ -201,7 +201,7 @@ describe('agentic: determinism and knobs', () => {
     expect(otherSeed.map((t) => t.reasoning)).not.toEqual(first.map((t) => t.reasoning));
   });
 
-  it('text_rate 1: a text-only message before every exploration step after the first; the session goes on when told to', async () => {
+  it('text_rate 1: a text-only message after the first exploration step; told to continue, it works on without pausing again', async () => {
     resetRepo();
     const client = await serve({ textRate: 1, turns: 3 });
     const ended = await session(client, 'qwen-code');
@@ -211,8 +211,9 @@ describe('agentic: determinism and knobs', () => {
     expect(ended[1]!.content).toMatch(/^So far:/);
     resetRepo();
     const continued = await session(client, 'qwen-code', { stopAtText: false });
-    expect(continued.filter((t) => t.calls.length === 0)).toHaveLength(3);
-    expect(continued).toHaveLength(3 + 2 + 4);
+    // 3 exploration steps, one pause (then "Continue."), edit, test, review, final
+    expect(continued.filter((t) => t.calls.length === 0).map((t) => t.content.slice(0, 8))).toEqual(['So far: ', continued.at(-1)!.content.slice(0, 8)]);
+    expect(continued).toHaveLength(3 + 1 + 4);
     expect(repo.read()).toBe(FIXED);
   });
 

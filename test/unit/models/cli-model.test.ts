@@ -24,14 +24,14 @@ describe('model serve flags', () => {
       await parse(
         '--policy', 'chaos', '--inner-policy', 'noop', '--seed', '9', '--slow-ms', '50', '--port', '8123',
         '--rate-429', '0.1', '--rate-5xx', '0.05', '--rate-disconnect', '0.02', '--rate-reasoning-only', '0.03',
-        '--rate-length', '0.04', '--rate-sse-error', '0.06', '--rate-slow', '0.07', '--max-context-chars', '1000',
+        '--rate-length', '0.04', '--rate-sse-error', '0.06', '--rate-slow', '0.07', '--max-model-len', '250',
       ),
     );
     expect(opts).toMatchObject({
       policy: 'chaos',
       host: '127.0.0.1',
       port: 8123,
-      maxContextChars: 1000,
+      maxModelLen: 250,
       oracleWorkdir: '/testbed',
       chaos: {
         inner: 'noop',

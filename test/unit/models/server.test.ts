@@ -12,7 +12,7 @@ let oracle: ModelServer;
 let client: OpenAI;
 
 beforeAll(async () => {
-  oracle = await startModelServer({ policy: 'oracle', tasks: [task], maxContextChars: 2000 });
+  oracle = await startModelServer({ policy: 'oracle', tasks: [task], maxModelLen: 500 });
   client = new OpenAI({ baseURL: oracle.url, apiKey: 'unused', maxRetries: 0 });
 });
 afterAll(() => oracle.close());

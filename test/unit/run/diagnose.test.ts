@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import type { CompletionRecord } from '../../../src/gateway/records.js';
 import { describeGateway, diagnoseAgent, diagnoseEarlyExit, outputTail, STATUS_OF, type AgentEnd } from '../../../src/run/diagnose.js';
 import { addRecord, emptyDigest, trajectoryMessages, type RecordsDigest } from '../../../src/run/records-digest.js';
+import { nudgeReason } from '../../../src/run/nudge.js';
 import { INFRA_ERROR_CLASSES, type ErrorClass } from '../../../src/run/ses-file.js';
+import { conversationIdOf } from '../../../src/run/session.js';
 
 const end = (over: Partial<AgentEnd> = {}): AgentEnd => ({
   exitCode: 0, durationMs: 4100, killedBy: null, timeoutSec: 1800, idleTimeoutSec: 300, maxCompletions: 50, refused: 0, outputTail: '', ...over,
@@ -118,5 +120,31 @@ describe('tables and helpers', () => {
       { role: 'assistant', content: '', tool_calls: [{ id: 'call_0', type: 'function', function: { name: 'bash', arguments: '{"command":"ls"}' } }] },
     ]);
     expect(d.usage).toEqual({ prompt_tokens: 10, completion_tokens: 2, total_tokens: 12 });
+  });
+});
+
+describe('when --nudge continues a session', () => {
+  const run = (over: Partial<AgentEnd> = {}, failure?: { errorClass: 'agent_crash'; error: string }) => ({ end: end(over), failure });
+
+  it('a clean stop with the tree unchanged: text-only last answer or no patch', () => {
+    expect(nudgeReason(run(), digest(rec({ tools: ['bash'] }), rec({ text: 'So far: I looked around.' })), false)).toBe('early_exit_text_only');
+    expect(nudgeReason(run(), digest(rec({ tools: ['bash'] })), false)).toBe('no_patch');
+  });
+
+  it('never after a change, our limits, a failed last completion, a harness failure, a crash or no completions', () => {
+    const ok = digest(rec({ tools: ['bash'] }), rec({ text: 'done' }));
+    expect(nudgeReason(run(), ok, true)).toBeNull();
+    for (const killedBy of ['timeout', 'idle', 'cap'] as const) expect(nudgeReason(run({ killedBy }), ok, false), killedBy).toBeNull();
+    expect(nudgeReason(run(), digest(rec(), failed('upstream_error', 'HTTP 500')), false)).toBeNull();
+    expect(nudgeReason(run({}, { errorClass: 'agent_crash', error: 'boom' }), ok, false)).toBeNull();
+    expect(nudgeReason(run({ exitCode: 1 }), ok, false)).toBeNull();
+    expect(nudgeReason(run(), digest(), false)).toBeNull();
+  });
+
+  it('the conversation id a CLI is started under is a v4-shaped UUID fixed by the session id', () => {
+    const id = conversationIdOf('0123456789abcdef');
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(conversationIdOf('0123456789abcdef')).toBe(id);
+    expect(conversationIdOf('0123456789abcdee')).not.toBe(id);
   });
 });

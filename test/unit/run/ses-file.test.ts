@@ -45,6 +45,11 @@ describe('the ses schema', () => {
     expect(rule({ ...variants.infra, error: null })).toBe('error');
     expect(rule({ ...variants.resolved, error_class: 'agent_crash' })).toBe('error_class');
     expect(rule({ ...variants.resolved, trace_count: 3 })).toBe('trace_count');
+    expect(rule({ ...variants.resolved, compactions: 3 })).toBe('compactions');
+    const nudge = { index: 1, reason: 'early_exit_text_only', after_completions: 1, message: 'go on', exit_code: 0, duration_ms: 5 };
+    expect(rule({ ...variants.resolved, nudges: [{ ...nudge, index: 2 }] })).toBe('nudges.0.index');
+    expect(rule({ ...variants.resolved, nudges: [{ ...nudge, after_completions: 9 }] })).toBe('nudges.0.after_completions');
+    expect(SesFileSchema.safeParse({ ...variants.resolved, nudges: [nudge, { ...nudge, index: 2, reason: 'no_patch' }] }).success).toBe(true);
   });
 
   it('empty_generation stands at the top level and in the evaluation report, equal', () => {
@@ -55,10 +60,15 @@ describe('the ses schema', () => {
   });
 });
 
-describe('ses files of earlier releases (schema_version 1)', () => {
-  // what the version-1 writer produced: no top-level empty_generation, agent_first_request_ms absent when cancelled
+describe('ses files of earlier releases (schema_version 1 and 2)', () => {
+  // what the version-2 writer produced: no nudges, no compaction count
+  const v2 = (ses: SesFile) => {
+    const { nudges: _n, compactions: _c, ...rest } = ses;
+    return { ...rest, schema_version: 2 };
+  };
+  // what the version-1 writer produced: as version 2, without top-level empty_generation, agent_first_request_ms absent when cancelled
   const v1 = (ses: SesFile) => {
-    const { empty_generation: _e, agent_first_request_ms: _a, ...rest } = ses;
+    const { empty_generation: _e, agent_first_request_ms: _a, ...rest } = v2(ses);
     return { ...rest, schema_version: 1 };
   };
 
@@ -67,6 +77,7 @@ describe('ses files of earlier releases (schema_version 1)', () => {
       const parsed = parseSesFile(v1(ses));
       expect(parsed.success, name).toBe(true);
       expect(parsed.data).toEqual({ ...ses, agent_first_request_ms: null });
+      expect(parseSesFile(v2(ses)).data, name).toEqual(ses);
     }
   });
 
