@@ -101,6 +101,16 @@ export function resolveSubmitConfig(layers: { stored?: ConfigLayer; file?: Confi
       throw new ConfigError((err as Error).message.replace(/^[^:]*: /, ''), { source: where('chaos'), path: 'chaos.rates' });
     }
   }
+  if (config.max_output_tokens >= config.context_window) {
+    // a harness would reserve the whole window for the answer: opencode then compacts after every turn
+    throw new ConfigError(`the context window (${config.context_window}) must be larger than max output tokens (${config.max_output_tokens})`, {
+      source: `${where('context_window')} / ${where('max_output_tokens')}`,
+      hint: 'Lower --max-output-tokens (e.g. to a quarter of the window) or raise --context-window.',
+    });
+  }
+  if (config.model_max_len !== undefined && config.model === undefined) {
+    throw new ConfigError('model_max_len only applies to a built-in model', { source: where('model_max_len'), hint: 'Use it with --model agentic|oracle|…; an upstream server has its own limit (vLLM --max-model-len).' });
+  }
   for (const key of ['upstream_api_key_env', 'upstream_model'] as const) {
     if (config[key] !== undefined && config.upstream === undefined) {
       throw new ConfigError(`${key} only applies to an upstream model server`, { source: where(key), hint: 'Also pass --upstream <url>, or drop it.' });

@@ -166,7 +166,7 @@ async function runAttempts(
   let discarded = 0;
   for (let n = 1; ; n++) {
     sink.reset();
-    const r = await runAttempt(deps, session, body, sink, signal, started);
+    const r = await runAttempt(deps, session, body, sink, signal, started, rec.kind);
     const attempt: AttemptRecord = { n, status: r.upstreamStatus };
     if (r.assembled?.usage) attempt.usage = r.assembled.usage;
     rec.attempts.push(attempt);
@@ -211,10 +211,11 @@ async function runAttempt(
   sink: Sink,
   signal: AbortSignal,
   started: number,
+  kind: RecordKind,
 ): Promise<AttemptResult> {
   let res: UpstreamReply;
   try {
-    res = await deps.upstream.chat(body, { sessionId: session.id, ...(session.instanceId ? { instanceId: session.instanceId } : {}) }, signal);
+    res = await deps.upstream.chat(body, { sessionId: session.id, kind, ...(session.instanceId ? { instanceId: session.instanceId } : {}) }, signal);
   } catch (err) {
     if (signal.aborted) throw err;
     return { upstreamStatus: null, failure: failureFromException(err, false) };

@@ -6,6 +6,7 @@ import { GatewayError } from '../errors.js';
 import { redact } from '../logger.js';
 import { upstreamMessage } from './upstream-errors.js';
 import { dispatchReply, type UpstreamReply } from './upstream-reply.js';
+import type { RecordKind } from './protocols/types.js';
 
 /** Where the upstream lives: `http://host:port[/prefix]`, with the OpenAI `/v1` appended per endpoint. */
 export interface UpstreamEndpoint {
@@ -28,6 +29,8 @@ export function parseUpstreamUrl(url: string): UpstreamEndpoint {
 export interface UpstreamRequestMeta {
   sessionId: string;
   instanceId?: string;
+  /** What the request is for (the record's kind): lets the built-in models answer a compaction as one. */
+  kind?: RecordKind;
 }
 
 /** Keep-alive client for `/v1/chat/completions` and `/v1/models`. */
@@ -63,6 +66,7 @@ export class UpstreamClient {
       'x-swebench-session-id': headerSafe(meta.sessionId),
     };
     if (meta.instanceId) headers['x-swebench-instance-id'] = headerSafe(meta.instanceId);
+    if (meta.kind) headers['x-swebench-kind'] = meta.kind;
     if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
     return dispatchReply(this.pool, { method: 'POST', path: `${this.endpoint.basePath}/v1/chat/completions`, headers, body }, signal);
   }

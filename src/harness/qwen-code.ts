@@ -73,6 +73,8 @@ const PATTERNS: readonly FailurePattern[] = [
     errorClass: 'context_length_exceeded',
     reason: 'the conversation outgrew the model context',
   },
+  // qwen's always-on loop detection (e.g. global_tool_call_duplicate) ends the run; its last line then reads "api retry ?/?"
+  { match: /Loop detection halted the run|global_tool_call_duplicate/i, errorClass: 'agent_crash', reason: "qwen-code's loop detection stopped the run (the model repeated a tool call)" },
   { match: /Reached max session turns/i, errorClass: 'completion_cap', reason: 'the --max-session-turns limit was reached' },
   { match: /wall-clock budget|--max-wall-time/i, errorClass: 'agent_timeout', reason: 'the --max-wall-time budget ran out' },
   { match: /tool-call budget|--max-tool-calls/i, errorClass: 'completion_cap', reason: 'the tool-call budget ran out' },

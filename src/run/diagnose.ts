@@ -62,7 +62,11 @@ export function diagnoseAgent(end: AgentEnd, records: RecordsDigest, failure?: H
   if (end.killedBy === 'cap' || end.refused > 0) {
     return verdict('completion_cap', `the session reached its cap of ${end.maxCompletions} completions`);
   }
-  if (records.count === 0) return verdict('no_completions', 'no completions');
+  if (records.count === 0) {
+    // claude-code refuses a prompt over its window locally ("Prompt is too long"), without a request: a context problem
+    if (failure?.errorClass === 'context_length_exceeded') return verdict('context_length_exceeded', failure.error);
+    return verdict('no_completions', 'no completions');
+  }
   const last = records.last;
   if (last?.status === 'error' && last.error) {
     const kind = last.error.kind;

@@ -1,8 +1,9 @@
 // The agentic model: works a task the way an agentic LLM does — reasoning on every turn, several exploration
 // steps with the harness's own read/search tools (parallel calls where allowed, whole files read), optionally a
 // text-only message, the edit through the harness's edit tool (the gold patch, or at a configured rate a wrong one),
-// the FAIL_TO_PASS tests through the shell tool, a review, and a final answer. Stateless like the oracle: the
-// step to answer is the number of its own turns in the conversation; seeded draws depend on (seed, session, task).
+// the FAIL_TO_PASS tests through the shell tool, a review, and a final answer. The step to answer is read from the
+// conversation: the number of its own turns, or — after the harness compacted its context — the progress its
+// summary states and the step tags of its tool-call ids. Seeded draws depend on (seed, session, task).
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Task } from '../../dataset/types.js';
@@ -34,6 +35,24 @@ type EditRoute = 'patch-tool' | 'edit-tool' | 'apply-patch-shell' | 'patch-scrip
 const HEREDOC = 'SWEBENCH_AGENTIC_PATCH';
 /** Consecutive polls of a running command before the model moves on anyway. */
 const MAX_POLLS = 10;
+
+/** What the model writes into a compaction summary, and reads back from the summarised conversation. */
+const PROGRESS_RE = /agentic-progress: (\d+) steps? done/g;
+/** Its tool-call ids end in the plan step they belong to (`…_p7`), which survives a compaction that keeps them. */
+const STEP_TAG_RE = /_p(\d+)$/;
+
+/** Steps done according to the summaries and the step-tagged tool calls in the conversation. */
+function progressOf(messages: ChatMessage[]): number {
+  let done = 0;
+  for (const m of messages) {
+    for (const x of contentText(m.content).matchAll(PROGRESS_RE)) done = Math.max(done, Number(x[1]));
+    for (const c of m.tool_calls ?? []) {
+      const tag = STEP_TAG_RE.exec(c.id ?? '');
+      if (tag) done = Math.max(done, Number(tag[1]) + 1);
+    }
+  }
+  return done;
+}
 
 /** Uniform [0, 1) from SHA-256 of the parts: the stateless seeded PRNG (as chaos does it). */
 export function agenticRandom(...parts: Array<string | number>): number {
@@ -100,10 +119,17 @@ export function createAgenticPolicy(opts: Pick<ModelServerOptions, 'tasks' | 'or
   const workdir = opts.oracleWorkdir ?? DEFAULT_ORACLE_WORKDIR;
   const knobs = agenticKnobs(opts.agentic);
   const seed = opts.agentic?.seed ?? 0;
+  // The highest step answered per session: a summariser that gets the conversation flattened into text (opencode)
+  // loses the step tags, and the summary must still say how far the work got.
+  const answered = new Map<string, number>();
 
   return {
     respond(req) {
       const { body } = req;
+      if (req.kind === 'compaction') {
+        const done = Math.max(progressOf(body.messages), answered.get(req.sessionKey) ?? 0);
+        return { reply: { content: compactionSummary(req.instanceId ?? 'the task', done), finish_reason: 'stop' } };
+      }
       if (!Array.isArray(body.tools) || body.tools.length === 0) {
         return { reply: { content: `Working on ${req.instanceId ?? 'the task'}: exploring the code, then fixing it.`, finish_reason: 'stop' } };
       }
@@ -114,9 +140,22 @@ export function createAgenticPolicy(opts: Pick<ModelServerOptions, 'tasks' | 'or
       }
       const rand = (label: string, i: number) => agenticRandom(seed, req.sessionKey, task.instance_id, label, i);
       const plan = buildPlan(task, caps, knobs, rand);
-      return { reply: new Session(task, plan, caps, knobs, workdir, req, rand).reply() };
+      const session = new Session(task, plan, caps, knobs, workdir, req, rand);
+      const reply = session.reply();
+      answered.set(req.sessionKey, Math.max(answered.get(req.sessionKey) ?? 0, session.position + 1));
+      return { reply };
     },
   };
+}
+
+/** The summary a compaction gets: in the tags the CLIs ask for (analysis/summary, qwen's state_snapshot), with the progress. */
+function compactionSummary(instanceId: string, done: number): string {
+  const progress = `agentic-progress: ${done} steps done`;
+  return (
+    `<analysis>Working on ${instanceId}; ${progress}.</analysis>\n` +
+    `<summary>Working on ${instanceId}. ${progress}; continue with the next step of the plan.</summary>\n` +
+    `<state_snapshot><current_plan>${progress}</current_plan></state_snapshot>`
+  );
 }
 
 /** One request's view of the session: the plan, where the conversation is in it, and how to say the next step. */
@@ -125,6 +164,10 @@ class Session {
   private readonly counted: Turn[];
   /** The plan's steps as this conversation goes: once the user answered a text-only pause, no further pauses. */
   private readonly steps: Step[];
+  /** Plan steps done before the first turn the conversation still holds (> 0 after a compaction). */
+  private readonly offset: number;
+  /** The step this request answers. */
+  readonly position: number;
 
   constructor(
     private readonly task: Task,
@@ -137,13 +180,21 @@ class Session {
   ) {
     this.turns = turnsOf(req.body.messages);
     this.counted = this.turns.filter((t) => !isPoll(t));
+    this.position = Math.max(this.counted.length, progressOf(req.body.messages));
+    this.offset = this.position - this.counted.length;
     // An LLM told to keep going (a nudge, or the harness's own "continue") works on without pausing again.
     const told = this.counted.findIndex((t) => t.answered && !(t.message.tool_calls?.length));
-    this.steps = told < 0 ? plan.steps : [...plan.steps.slice(0, told + 1), ...plan.steps.slice(told + 1).filter((s) => s.kind !== 'text')];
+    const keep = this.offset + told + 1;
+    this.steps = told < 0 ? plan.steps : [...plan.steps.slice(0, keep), ...plan.steps.slice(keep).filter((s) => s.kind !== 'text')];
+  }
+
+  /** The turn that took plan step `i`: by its step tag, else by position (undefined once compacted away). */
+  private turnOfStep(i: number): Turn | undefined {
+    return this.counted.find((t) => (t.message.tool_calls ?? []).some((c) => STEP_TAG_RE.exec(c.id ?? '')?.[1] === String(i))) ?? this.counted[i - this.offset];
   }
 
   reply(): ModelReply {
-    const position = this.counted.length;
+    const position = this.position;
     const poll = this.pollCall();
     if (poll) return this.say({ kind: 'test' }, position, [poll], 'The command is still running; let me wait for its output.');
     const step = this.steps[position] ?? { kind: 'final' };
@@ -170,7 +221,7 @@ class Session {
     if (!stdin || !last) return undefined;
     const session = last.results.map((r) => RUNNING.exec(r)?.[1]).find(Boolean);
     if (!session) return undefined;
-    const lastStep = isPoll(last) ? undefined : this.steps[this.counted.length - 1];
+    const lastStep = isPoll(last) ? undefined : this.steps[this.position - 1];
     if (lastStep?.kind === 'explore' && lastStep.actions.some((a) => a.kind === 'repl-start')) return undefined;
     let polls = 0;
     for (let i = this.turns.length - 1; i >= 0 && isPoll(this.turns[i]!); i--) polls++;
@@ -261,7 +312,7 @@ class Session {
   private editFailed(): boolean {
     const route = editRoute(this.plan, this.caps);
     if (route === 'patch-script') return false;
-    const turn = this.counted[this.steps.findIndex((s) => s.kind === 'edit')];
+    const turn = this.turnOfStep(this.steps.findIndex((s) => s.kind === 'edit'));
     if (!turn) return true;
     const calls = turn.message.tool_calls?.length ?? 0;
     return turn.results.length < calls || turn.results.some((r) => !looksApplied(r));
@@ -285,8 +336,10 @@ class Session {
     if (reasoning) reply.reasoning = reasoning;
     if (calls.length > 0) {
       const polls = this.turns.length - this.counted.length;
+      // A poll (the only reply with extra reasoning) waits within the previous step: it takes no step tag.
+      const tag = extraReasoning === undefined ? `_p${position}` : '';
       reply.tool_calls = calls.map((c, i) => ({
-        id: `call_${stableId('agentic', this.req.sessionKey, this.task.instance_id, position, polls, i, c.name)}`,
+        id: `call_${stableId('agentic', this.req.sessionKey, this.task.instance_id, position, polls, i, c.name)}${tag}`,
         name: c.name,
         arguments: JSON.stringify(c.args),
       }));
@@ -295,7 +348,7 @@ class Session {
   }
 
   private final(position: number): ModelReply {
-    const testTurn = this.counted[this.steps.findIndex((s) => s.kind === 'test')];
+    const testTurn = this.turnOfStep(this.steps.findIndex((s) => s.kind === 'test'));
     const output = (testTurn?.results ?? []).join('\n');
     const status = /tests exited with status (\d+)/.exec(output)?.[1];
     const summaryLine = output.split('\n').reverse().find((l) => /\b(passed|failed|error|OK|FAILED)\b/.test(l) && !l.startsWith('tests exited'));

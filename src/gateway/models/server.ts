@@ -23,6 +23,8 @@ export interface ModelServer {
 /** Header names the gateway uses to tell the model which task and session a request belongs to. */
 export const INSTANCE_HEADER = 'x-swebench-instance-id';
 export const SESSION_HEADER = 'x-swebench-session-id';
+/** What the gateway classified the request as (turn, compaction, title, auxiliary): the record's kind. */
+export const KIND_HEADER = 'x-swebench-kind';
 
 /** Largest request body accepted (agent histories grow large, but not this large). */
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
@@ -118,7 +120,8 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
     const sessionKey = sessionKeyOf(req, pathname);
     const requestIndex = counters.get(sessionKey) ?? 0;
     counters.set(sessionKey, requestIndex + 1);
-    const preq: PolicyRequest = { body, headers: req.headers, instanceId: instanceIdOf(req, body), sessionKey, requestIndex };
+    const kind = header(req, KIND_HEADER);
+    const preq: PolicyRequest = { body, headers: req.headers, instanceId: instanceIdOf(req, body), sessionKey, requestIndex, ...(kind ? { kind } : {}) };
 
     if (opts.maxModelLen !== undefined) {
       const promptTokens = countTokens(promptText(body));

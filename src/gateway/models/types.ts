@@ -39,6 +39,8 @@ export interface PolicyRequest {
   sessionKey: string;
   /** 0-based count of earlier requests with the same session key. */
   requestIndex: number;
+  /** What the gateway classified the request as (`x-swebench-kind`), when it says. */
+  kind?: string;
 }
 
 /** A built-in model: decides the answer to one request. */

@@ -37,7 +37,9 @@ const ERROR_TYPES: Record<string, string> = {
 /** Auxiliary-completion markers of the chat-speaking CLIs (opencode title and compaction, qwen-code compression and memory agents). */
 const KIND_MARKERS: Array<{ kind: RecordKind; re: RegExp }> = [
   { kind: 'title', re: /You are a title generator/i },
-  { kind: 'compaction', re: /context summarization agent|summarizes internal chat history|CONTEXT CHECKPOINT COMPACTION|Provide a detailed prompt for continuing our conversation/i },
+  // qwen-code 0.24: "…summarizes a conversation when its context window is about to overflow" (system prompt, or the
+  // last user message of its cache-sharing form) and "…produce the <state_snapshot> XML."
+  { kind: 'compaction', re: /context summarization agent|summarizes internal chat history|summarizes a conversation when its context window is about to overflow|produce the <state_snapshot> XML|CONTEXT CHECKPOINT COMPACTION|Provide a detailed prompt for continuing our conversation/i },
   { kind: 'auxiliary', re: /managed memory (extraction|dream)|memory extraction subagent/i },
 ];
 

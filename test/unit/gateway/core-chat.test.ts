@@ -112,8 +112,13 @@ describe('chat passthrough', () => {
     expect(h.upstream.requests.at(-1)!.body.top_k).toBe(20);
     const summary = chatBody({ messages: [{ role: 'system', content: 'You are a context summarization agent.' }, { role: 'user', content: 'x' }] });
     expect((await h.fetchText(`${s.baseURL}/chat/completions`, postInit(s.token, summary))).status).toBe(200);
+    expect(h.upstream.requests.at(-1)!.headers['x-swebench-kind']).toBe('compaction');
+    // qwen-code 0.24's compression: its cache-sharing form carries the prompt as the last user message
+    const qwen = chatBody({ messages: [{ role: 'user', content: 'fix it' }, { role: 'user', content: 'You are the component that summarizes a conversation when its context window is about to overflow. …' }] });
+    expect((await h.fetchText(`${s.baseURL}/chat/completions`, postInit(s.token, qwen))).status).toBe(200);
     expect((await h.fetchText(`${s.baseURL}/chat/completions`, postInit(s.token, chatBody()))).status).toBe(200);
-    expect(h.records(s.id).map((r) => r.kind)).toEqual(['title', 'compaction', 'turn']);
+    expect(h.upstream.requests.at(-1)!.headers['x-swebench-kind']).toBe('turn');
+    expect(h.records(s.id).map((r) => r.kind)).toEqual(['title', 'compaction', 'compaction', 'turn']);
   });
 
   it('serves a streaming client from an upstream that answered plain JSON, and parses CRLF streams', async () => {

@@ -94,7 +94,11 @@ interface Turn {
 
 /** Plays a whole session: asks, runs the calls, sends the results back, until an answer without tool calls (or, with
  * `stopAtText: false`, says "Continue." after an intermediate text-only message, as a chat user would). */
-async function session(client: OpenAI, harness: string, opts: { sessionId?: string; parallel?: boolean; stopAtText?: boolean } = {}): Promise<Turn[]> {
+async function session(
+  client: OpenAI,
+  harness: string,
+  opts: { sessionId?: string; parallel?: boolean; stopAtText?: boolean; compactAfter?: number; summaries?: string[] } = {},
+): Promise<Turn[]> {
   const tools = HARNESS_TOOLS[harness]!;
   const messages: Msg[] = [
     { role: 'system', content: `You are ${harness}.` },
@@ -103,6 +107,14 @@ async function session(client: OpenAI, harness: string, opts: { sessionId?: stri
   const headers = { [INSTANCE_HEADER]: task.instance_id, [SESSION_HEADER]: opts.sessionId ?? `s-${harness}` };
   const turns: Turn[] = [];
   for (let i = 0; i < 40; i++) {
+    if (i === opts.compactAfter) {
+      // the harness summarises its context (the gateway tags the request), then goes on from the summary alone
+      const ask: Msg[] = [...messages, { role: 'user', content: 'Your task is to create a detailed summary of the conversation so far.' }];
+      const summary = await client.chat.completions.create({ model: 'm', messages: ask, tools }, { headers: { ...headers, 'x-swebench-kind': 'compaction' } });
+      const text = summary.choices[0]!.message.content ?? '';
+      opts.summaries?.push(text);
+      messages.splice(2, messages.length - 2, { role: 'user', content: `Summary of the work so far:\n${text}` });
+    }
     const body = { model: 'm', messages, tools, stream: true as const, ...(opts.parallel === false ? { parallel_tool_calls: false } : {}) };
     const got = await collect(await client.chat.completions.create(body, { headers }));
     const calls = got.toolCalls.map((c) => ({ id: c.id!, name: c.name!, args: JSON.parse(c.arguments) as Record<string, unknown> }));
@@ -215,6 +227,19 @@ describe('agentic: determinism and knobs', () => {
     expect(continued.filter((t) => t.calls.length === 0).map((t) => t.content.slice(0, 8))).toEqual(['So far: ', continued.at(-1)!.content.slice(0, 8)]);
     expect(continued).toHaveLength(3 + 1 + 4);
     expect(repo.read()).toBe(FIXED);
+  });
+
+  it('after a compaction it goes on from the progress its summary states, not from the start', async () => {
+    resetRepo();
+    const client = await serve({ seed: 1 });
+    const summaries: string[] = [];
+    const turns = await session(client, 'opencode', { compactAfter: 5, sessionId: 's-compact', summaries });
+    expect(summaries).toHaveLength(1);
+    expect(summaries[0]).toMatch(/agentic-progress: 5 steps done/);
+    expect(turns[5]!.calls.every((c) => c.id.endsWith('_p5'))).toBe(true);
+    expect(turns).toHaveLength(AGENTIC_DEFAULTS.turns + 4);
+    expect(repo.read()).toBe(FIXED);
+    expect(turns.at(-1)!.content).toMatch(/fixed the issue/);
   });
 
   it('wrong_patch_rate 1: a comment where the gold patch changes the code, which fixes nothing', async () => {

@@ -45,6 +45,9 @@ describe('diagnoseAgent', () => {
   it('zero records: "no completions" even when the harness explains itself', () => {
     const v = diagnoseAgent(end({ exitCode: 1 }), digest(), { errorClass: 'infra_error', error: 'opencode: base URL missing' });
     expect(v).toEqual({ status: 'FAILED', errorClass: 'no_completions', error: 'no completions' });
+    // …except a prompt the harness itself refused as too long for its window
+    const tooLong = { errorClass: 'context_length_exceeded' as const, error: 'claude-code: Prompt is too long' };
+    expect(diagnoseAgent(end({ exitCode: 1 }), digest(), tooLong)).toEqual({ status: 'FAILED', errorClass: 'context_length_exceeded', error: 'claude-code: Prompt is too long' });
   });
 
   it('our limits win over everything they caused', () => {
