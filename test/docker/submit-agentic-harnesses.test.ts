@@ -1,8 +1,9 @@
 // `swebench submit --model agentic` with every real harness CLI in one run: with the text-only and wrong-patch rates
 // at 0, a correct harness integration resolves every task, each session takes about a dozen completions (exploring,
 // editing, testing, reviewing, answering), and each harness has used at least one of its own non-shell tools.
-// Three fixture tasks cover the three edit routes: a one-hunk text edit (calc: the harness's edit tool), a binary
-// patch (palette: the shell fallback) and a multi-file patch with a deletion (shapes: apply_patch or the shell).
+// Every fixture task, which between them cover the three edit routes: one-hunk text edits (calc: the harness's edit
+// tool), a binary patch (palette: the shell fallback) and a multi-file patch with a deletion (shapes: apply_patch or
+// the shell).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +13,9 @@ import { readJson, readSesFiles, runContainers, submit } from './submit-helpers.
 
 const fixturesDir = inject('fixturesDir');
 const HARNESSES = ['opencode', 'codex', 'claude-code', 'qwen-code'];
-const TASKS = ['fixtures__calc-1', 'fixtures__palette-1', 'fixtures__shapes-1'];
+const TASKS = fixturesDir
+  ? readFileSync(path.join(fixturesDir, 'tasks.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { instance_id: string }).instance_id)
+  : [];
 const RUN_ID = 'agentic';
 
 interface Figures {
@@ -65,12 +68,13 @@ describe.skipIf(!fixturesDir)('submit --model agentic with each real harness res
     const r = await submit([
       '--config', config, '--agentic-seed', '7', '--harness', HARNESSES.join(','), '--model', 'agentic',
       '--dataset', path.join(fixturesDir!, 'tasks.jsonl'), '--instance-ids', TASKS.join(','),
-      '--output-dir', out, '--run-id', RUN_ID, '--concurrency', '3', '--timeout', '300', '--json',
+      '--output-dir', out, '--run-id', RUN_ID, '--concurrency', '4', '--timeout', '300', '--json',
     ]);
     expect(r.exitCode, r.stderr.slice(-3000)).toBe(0);
     const runDir = path.join(out, RUN_ID);
     expect(readJson(path.join(runDir, 'run.json')).config.agentic).toEqual({ seed: '7', text_rate: 0, wrong_patch_rate: 0 });
     const sessions = readSesFiles(runDir);
+    expect(TASKS.length).toBeGreaterThanOrEqual(8);
     expect(sessions).toHaveLength(HARNESSES.length * TASKS.length);
 
     for (const harness of HARNESSES) {
