@@ -14,6 +14,7 @@ import { registerCompare } from './compare.js';
 import { registerMerge } from './merge.js';
 import { registerHarness } from './harness.js';
 import { registerSchema } from './schema.js';
+import { registerDoctor } from './doctor.js';
 import { VERSION } from '../version.js';
 
 export function buildProgram(): Command {
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerMerge(program);
   registerHarness(program);
   registerSchema(program);
+  registerDoctor(program);
   return program;
 }
 

@@ -70,6 +70,8 @@ export function modelServeOptions(opts: Record<string, unknown>): Omit<ModelServ
   if (typeof opts.replay === 'string') out.replayFile = opts.replay;
   if (typeof opts.oracleWorkdir === 'string') out.oracleWorkdir = opts.oracleWorkdir;
   if (opts.maxModelLen !== undefined) out.maxModelLen = parseIntOption('--max-model-len', String(opts.maxModelLen), 1);
+  if (opts.refuseTools === true) out.refuseTools = true;
+  if (opts.stream === false) out.noStream = true; // commander: --no-stream sets stream=false
   const needsReplay = policy === 'replay' || (policy === 'chaos' && inner === 'replay');
   if (needsReplay && !out.replayFile) throw new ConfigError('the replay model needs recorded completions', { source: '--replay', hint: 'Pass --replay <records.jsonl|dir>.' });
   return out;
@@ -90,6 +92,8 @@ export function registerModel(program: Command): void {
     .option('--replay <file|dir>', 'records.jsonl (or a directory of them) for the replay model')
     .option('--oracle-workdir <dir>', 'repository directory the oracle and agentic models work in', DEFAULT_ORACLE_WORKDIR)
     .option('--max-model-len <tokens>', "context limit (4-character tokens): vLLM's context-length 400 when messages + max_tokens exceed it")
+    .option('--refuse-tools', 'misconfiguration: answer tools with tool_choice "auto" with vLLM\'s 400 (a vLLM without --enable-auto-tool-choice)')
+    .option('--no-stream', 'misconfiguration: answer stream:true with one JSON body')
     .option('--inner-policy <name>', `policy chaos wraps: ${INNER_POLICIES.join(' | ')}`, 'oracle')
     .option('--seed <seed>', 'PRNG seed of chaos and agentic', '0')
     .option('--slow-ms <ms>', 'chaos: first-byte delay of the slow fault', String(DEFAULT_SLOW_MS));

@@ -32,43 +32,11 @@ const camel = (key: string) => key.replace(/_(\w)/g, (_m, c: string) => c.toUppe
 /** Registers `submit`. */
 export function registerSubmit(program: Command): void {
   const d = SUBMIT_DEFAULTS;
-  const cmd = program
-    .command('submit')
-    .description('Run coding-agent harnesses on SWE-bench tasks in Docker through the recording gateway, then grade every patch.')
-    .option('--harness <names>', 'harness(es) to run, comma-separated or repeated (several = side-by-side comparison)', list)
-    .option('--harness-file <module>', 'load extra Harness objects from a JS module (repeatable; also $SWEBENCH_EXTRA_HARNESSES)', repeat)
-    .option('--config <file>', 'YAML file setting any of these options (snake_case keys); flags win')
-    .option('--dataset <src>', `.json/.jsonl/.parquet file or HuggingFace name (default: ${d.dataset})`)
-    .option('--split <name>', `dataset split (default: ${d.split})`)
-    .option('--num-samples <k>', `sessions per task and harness (default: ${d.num_samples})`)
-    .option('--concurrency <n>', `sessions at once (default: ${d.concurrency})`)
-    .option('--model <name>', 'built-in model started in-process: oracle | noop | chaos | agentic | replay:<run-dir>')
-    .option('--upstream <url>', 'OpenAI-compatible chat-completions server, e.g. http://127.0.0.1:8000/v1 (vLLM, SGLang)')
-    .option('--upstream-api-key-env <var>', 'environment variable holding the upstream API key')
-    .option('--upstream-model <name>', 'model name sent upstream (default: the first of GET /v1/models)')
-    .option('--model-name <name>', 'model name the harness is told (default: the upstream model)')
-    .option('--chaos-seed <seed>', 'seed of --model chaos (faults are reproducible per seed)')
-    .option('--agentic-seed <seed>', 'seed of --model agentic (trajectories are reproducible per seed; other knobs: `agentic:` in --config)')
-    .option('--model-max-len <tokens>', 'context limit of the built-in model: longer prompts get vLLM\'s context-length 400 (default: none)')
-    .option('--timeout <seconds>', `agent wall-clock limit per session (default: ${d.timeout})`)
-    .option('--idle-timeout <seconds>', `kill an agent silent this long: no completion, no output; 0 = off (default: ${d.idle_timeout})`)
-    .option('--nudge <n>', `continue a harness that stopped early with an empty patch, up to n times, with its own resume (default: ${d.nudge}, off)`)
-    .option('--max-completions <n>', `completion cap per session (default: ${d.max_completions})`)
-    .option('--max-turns <n>', 'turn cap passed to harnesses that have one (default: --max-completions)')
-    .option('--context-window <n>', `context window the harness assumes (default: ${d.context_window})`)
-    .option('--max-output-tokens <n>', `max output tokens per completion (default: ${d.max_output_tokens})`)
-    .option('--capture-tokens', 'ask the upstream (vLLM) for token ids and logprobs and record them')
-    .option('--no-eval', 'extract patches but do not evaluate them')
-    .option('--eval-timeout <seconds>', `test-run limit per evaluation (default: ${d.eval_timeout})`)
-    .option('--grading <mode>', 'official (v4.1.0) or strict (v5 hardening) (default: official)')
-    .option('--specs <file>', 'extra repo spec table (YAML) merged over configs/repo-specs.yaml')
-    .option('--image-template <template>', "image per task ({id}, {official_id}); default: the row's image column, else the official name")
-    .option('--prompt-template <file>', 'prompt template with {{problem_statement}} etc. (default: configs/prompt.md)')
-    .option('--agent-network <mode>', 'sealed: the agent reaches its gateway session and nothing else; host: the host network (opt-in, warned) (default: sealed)')
-    .option('--eval-network <mode>', 'sealed: grading runs with no network; host: the host network (opt-in, warned) (default: sealed)')
-    .option('--cpus <n>', 'CPU limit of each task container')
-    .option('--memory <size>', 'memory limit of each task container, e.g. 8g')
-    .option('--pids <n>', `process limit of each task container (default: ${d.limits.pids})`)
+  const cmd = addRunOptions(
+    program
+      .command('submit')
+      .description('Run coding-agent harnesses on SWE-bench tasks in Docker through the recording gateway, then grade every patch.'),
+  )
     .option('--output-dir <dir>', `where run directories go (default: ${d.output_dir})`)
     .option('--run-id <id>', 'run id (default: the start time plus a random suffix)')
     .option('--resume', 'continue the run --run-id: keep finished sessions, redo the rest; refuses a changed config')
@@ -76,7 +44,6 @@ export function registerSubmit(program: Command): void {
     .option('--fail-under <rate>', 'exit 5 when the resolve rate (over all tasks) is below this, e.g. 0.4 or 40%')
     .option('--max-infra-errors <n>', 'exit 6 when more sessions than this end in an infrastructure error')
     .option('--junit <file>', 'also write a JUnit XML file: one test case per session');
-  addSelectionOptions(cmd);
   cmd.action(async (opts: Record<string, unknown>) => {
     const flags = flagLayer(cmd, opts);
     const file = typeof opts.config === 'string' ? await readConfigFile(opts.config) : undefined;
@@ -121,8 +88,50 @@ export function registerSubmit(program: Command): void {
   });
 }
 
+/** The options `submit` and `doctor` share: what runs, on which tasks, against which model, with which limits. */
+export function addRunOptions(cmd: Command): Command {
+  const d = SUBMIT_DEFAULTS;
+  cmd
+    .option('--harness <names>', 'harness(es) to run, comma-separated or repeated (several = side-by-side comparison)', list)
+    .option('--harness-file <module>', 'load extra Harness objects from a JS module (repeatable; also $SWEBENCH_EXTRA_HARNESSES)', repeat)
+    .option('--config <file>', 'YAML file setting any of these options (snake_case keys); flags win')
+    .option('--dataset <src>', `.json/.jsonl/.parquet file or HuggingFace name (default: ${d.dataset})`)
+    .option('--split <name>', `dataset split (default: ${d.split})`)
+    .option('--num-samples <k>', `sessions per task and harness (default: ${d.num_samples})`)
+    .option('--concurrency <n>', `sessions at once (default: ${d.concurrency})`)
+    .option('--model <name>', 'built-in model started in-process: oracle | noop | chaos | agentic | replay:<run-dir>')
+    .option('--upstream <url>', 'OpenAI-compatible chat-completions server, e.g. http://127.0.0.1:8000/v1 (vLLM, SGLang)')
+    .option('--upstream-api-key-env <var>', 'environment variable holding the upstream API key')
+    .option('--upstream-model <name>', 'model name sent upstream (default: the first of GET /v1/models)')
+    .option('--model-name <name>', 'model name the harness is told (default: the upstream model)')
+    .option('--chaos-seed <seed>', 'seed of --model chaos (faults are reproducible per seed)')
+    .option('--agentic-seed <seed>', 'seed of --model agentic (trajectories are reproducible per seed; other knobs: `agentic:` in --config)')
+    .option('--model-max-len <tokens>', 'context limit of the built-in model: longer prompts get vLLM\'s context-length 400 (default: none)')
+    .option('--timeout <seconds>', `agent wall-clock limit per session (default: ${d.timeout})`)
+    .option('--idle-timeout <seconds>', `kill an agent silent this long: no completion, no output; 0 = off (default: ${d.idle_timeout})`)
+    .option('--nudge <n>', `continue a harness that stopped early with an empty patch, up to n times, with its own resume (default: ${d.nudge}, off)`)
+    .option('--max-completions <n>', `completion cap per session (default: ${d.max_completions})`)
+    .option('--max-turns <n>', 'turn cap passed to harnesses that have one (default: --max-completions)')
+    .option('--context-window <n>', `context window the harness assumes (default: ${d.context_window})`)
+    .option('--max-output-tokens <n>', `max output tokens per completion (default: ${d.max_output_tokens})`)
+    .option('--capture-tokens', 'ask the upstream (vLLM) for token ids and logprobs and record them')
+    .option('--no-eval', 'extract patches but do not evaluate them')
+    .option('--eval-timeout <seconds>', `test-run limit per evaluation (default: ${d.eval_timeout})`)
+    .option('--grading <mode>', 'official (v4.1.0) or strict (v5 hardening) (default: official)')
+    .option('--specs <file>', 'extra repo spec table (YAML) merged over configs/repo-specs.yaml')
+    .option('--image-template <template>', "image per task ({id}, {official_id}); default: the row's image column, else the official name")
+    .option('--prompt-template <file>', 'prompt template with {{problem_statement}} etc. (default: configs/prompt.md)')
+    .option('--agent-network <mode>', 'sealed: the agent reaches its gateway session and nothing else; host: the host network (opt-in, warned) (default: sealed)')
+    .option('--eval-network <mode>', 'sealed: grading runs with no network; host: the host network (opt-in, warned) (default: sealed)')
+    .option('--cpus <n>', 'CPU limit of each task container')
+    .option('--memory <size>', 'memory limit of each task container, e.g. 8g')
+    .option('--pids <n>', `process limit of each task container (default: ${d.limits.pids})`);
+  addSelectionOptions(cmd);
+  return cmd;
+}
+
 /** The config layer of the flags the user actually typed (commander defaults never override the file). */
-function flagLayer(cmd: Command, opts: Record<string, unknown>): ConfigLayer {
+export function flagLayer(cmd: Command, opts: Record<string, unknown>): ConfigLayer {
   const given = (key: string) => opts[camel(key)] !== undefined && cmd.getOptionValueSource(camel(key)) === 'cli';
   const layer: Record<string, unknown> = {};
   if (given('harness')) layer.harness = opts.harness;

@@ -147,7 +147,7 @@ function listed(ids: string[]): string {
 }
 
 // Node's happy-eyeballs connect (e.g. to `localhost`) fails with an AggregateError whose message is empty.
-function errorDetail(err: unknown): string {
+export function errorDetail(err: unknown): string {
   const e = err as { message?: unknown; code?: unknown };
   const message = typeof e?.message === 'string' ? e.message : String(err);
   const code = typeof e?.code === 'string' ? e.code : '';

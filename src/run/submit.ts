@@ -20,6 +20,7 @@ import { writeJsonAtomic } from '../fs-atomic.js';
 import { defaultRunId, sessionIdFor, sessionPaths } from './layout.js';
 import { checkResumable, configHash, hostInfo, readManifest, redactConfig, writeManifest, SWEBENCH_VERSION, type RunManifest } from './manifest.js';
 import { openModelSource, type ModelSource } from './model-source.js';
+import { preflightUpstream } from '../doctor/preflight.js';
 import { loadPromptTemplate, type PromptTemplate } from './prompt.js';
 import { readFinishedSes, removeSessionFiles, RunResults } from './results.js';
 import type { SesFile } from './ses-file.js';
@@ -111,7 +112,16 @@ async function prepare(ctx: RunContext, deps: SubmitDeps): Promise<Prepared> {
   const prompt = await loadPromptTemplate(config.prompt_template);
   const specs = config.specs === undefined ? undefined : loadRepoSpecs(config.specs);
   const harnesses = await resolveHarnesses(config.harness, harnessFiles(config.harness_files), logger);
-  const all = await loadTasks(config.dataset, { split: config.split, signal, logger, onProgress: deps.onDownload });
+  const { all, tasks } = await selectedTasks(config, { signal, logger, onProgress: deps.onDownload });
+  return { existing, prompt, specs, harnesses, all, tasks };
+}
+
+/** The dataset and the tasks the config selects (at least one). */
+export async function selectedTasks(
+  config: SubmitConfig,
+  deps: { signal?: AbortSignal; logger: Logger; onProgress?: (p: DownloadProgress) => void },
+): Promise<{ all: Task[]; tasks: Task[] }> {
+  const all = await loadTasks(config.dataset, { split: config.split, signal: deps.signal, logger: deps.logger, onProgress: deps.onProgress });
   const tasks = selectTasks(all, {
     instanceIds: config.instance_ids,
     filter: config.filter,
@@ -120,7 +130,7 @@ async function prepare(ctx: RunContext, deps: SubmitDeps): Promise<Prepared> {
     maxTasks: config.max_tasks,
   });
   if (tasks.length === 0) throw new ConfigError('the selection matched no task', { source: '--instance-ids/--filter/--slice/--shard', hint: 'Check the selection with `swebench tasks list`.' });
-  return { existing, prompt, specs, harnesses, all, tasks };
+  return { all, tasks };
 }
 
 /** The machinery a run needs and the sessions it plans. */
@@ -252,6 +262,9 @@ async function openModelAndGateway(ctx: RunContext, all: Task[]): Promise<{ mode
   const { config, runDir, logger, signal } = ctx;
   const model = await openModelSource(config, all, { logger });
   try {
+    // an upstream that cannot serve a harness (unreachable, wrong model, tools refused, window too small) fails here,
+    // once, before any container; the built-in models are known to answer
+    if (config.upstream !== undefined) await preflightUpstream(config, model, all[0]?.instance_id, { signal, logger });
     const gateway = await startGateway({
       upstreamUrl: model.upstreamUrl,
       upstreamApiKey: model.upstreamApiKey,

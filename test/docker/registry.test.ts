@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseImageRef, registryLookup } from '../../src/doctor/index.js';
 import { CancelledError, ImageNotFoundError } from '../../src/errors.js';
 import { createDockerRuntime, LABELS, type PullProgress } from '../../src/runtime/index.js';
 import { BASE_IMAGE, dockerAvailable } from '../helpers/docker.js';
@@ -133,6 +134,20 @@ describe.skipIf(!enabled)('ensureImage against a local registry', () => {
     expect((err as ImageNotFoundError).image).toBe(image);
     expect((err as Error).message).toMatch(new RegExp(`^Docker image ${image} is not available locally and could not be pulled: .*(manifest unknown|not found)`));
     expect((err as ImageNotFoundError).exitCode).toBe(3);
+  });
+
+  it('doctor asks the registry for a manifest, without pulling: found with its size, or not found', async () => {
+    const blob = `${host}/swebench/blob:${suffix}`;
+    await execa('docker', ['rmi', blob], { reject: false });
+    const found = await registryLookup(blob);
+    expect(found.found).toBe(true);
+    expect(found.bytes).toBeGreaterThan(8_000_000);
+    expect(await present(blob)).toBe(false);
+    expect(await registryLookup(`${host}/swebench/missing:nope`)).toEqual({ found: false });
+    expect(parseImageRef('swebench/sweb.eval.x86_64.django_1776_django-11099:latest')).toEqual({
+      registry: 'registry-1.docker.io', repository: 'swebench/sweb.eval.x86_64.django_1776_django-11099', reference: 'latest',
+    });
+    expect(parseImageRef(`${host}/a/b:v1`)).toEqual({ registry: host, repository: 'a/b', reference: 'v1' });
   });
 
   it('does not pull when the signal is already aborted', async () => {

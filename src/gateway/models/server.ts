@@ -11,7 +11,7 @@ import { isModelPolicyName, MODEL_POLICIES } from './registry.js';
 import { renderChunks, renderCompletion, sseFrame, type RenderContext } from './render.js';
 import { countTokens, promptText } from './tokens.js';
 import { ModelRequestError, type ModelPolicy, type ModelServerOptions, type PolicyRequest, type PolicyResult } from './types.js';
-import { contextLengthBody, ERROR_TYPES, errorBody } from './vllm-errors.js';
+import { AUTO_TOOL_CHOICE_REFUSED, contextLengthBody, ERROR_TYPES, errorBody } from './vllm-errors.js';
 
 /** A running model server. `url` is the OpenAI base URL (ends in `/v1`). */
 export interface ModelServer {
@@ -123,6 +123,8 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
     const kind = header(req, KIND_HEADER);
     const preq: PolicyRequest = { body, headers: req.headers, instanceId: instanceIdOf(req, body), sessionKey, requestIndex, ...(kind ? { kind } : {}) };
 
+    const autoTools = Array.isArray(body.tools) && body.tools.length > 0 && (body.tool_choice === undefined || body.tool_choice === 'auto');
+    if (opts.refuseTools && autoTools) return sendError(res, 400, AUTO_TOOL_CHOICE_REFUSED);
     if (opts.maxModelLen !== undefined) {
       const promptTokens = countTokens(promptText(body));
       const completion = Number(body.max_completion_tokens ?? body.max_tokens ?? 0) || 0;
@@ -135,7 +137,7 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
     const result = await policy.respond(preq);
     const ctx: RenderContext = { id: `chatcmpl-${stableId(opts.policy, sessionKey, requestIndex)}`, model: modelName, created: Math.floor(Date.now() / 1000), body };
     logger.debug(`model ${opts.policy}: ${sessionKey}#${requestIndex} ${preq.instanceId ?? '-'} -> ${summarize(result)}`);
-    await writeResult(req, res, result, ctx, body.stream === true);
+    await writeResult(req, res, result, ctx, body.stream === true && !opts.noStream);
   };
 
   const server = http.createServer((req, res) => {

@@ -112,6 +112,13 @@ export interface ModelServerOptions {
    * requested completion tokens exceed it gets vLLM's context-length 400, and `/v1/models` reports it. @default unlimited
    */
   maxModelLen?: number;
+  /**
+   * Reproduce a vLLM started without `--enable-auto-tool-choice`/`--tool-call-parser`: a request with tools and
+   * `tool_choice` "auto" (or unset, which vLLM reads as "auto") gets its exact 400. @default false
+   */
+  refuseTools?: boolean;
+  /** Reproduce a server that ignores `stream: true`: every answer is one JSON body. @default false */
+  noStream?: boolean;
   /** Repository directory the oracle and agentic models work in. @default '/testbed' */
   oracleWorkdir?: string;
   logger?: Logger;

@@ -21,6 +21,9 @@ export function contextLengthBody(maxTokens: number, promptTokens: number, compl
   };
 }
 
+/** What vLLM answers (400) to `tool_choice: "auto"` when started without auto tool choice. */
+export const AUTO_TOOL_CHOICE_REFUSED = '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set';
+
 /** vLLM-ish error type names per HTTP status. */
 export const ERROR_TYPES: Record<number, string> = {
   400: 'BadRequestError',
