@@ -62,6 +62,13 @@ export class DockerUnavailableError extends SwebenchError {
 }
 
 /** A Docker image could not be found locally nor pulled. */
+/** A Docker-side problem that stops the command (e.g. not enough disk for the images). */
+export class DockerError extends SwebenchError {
+  constructor(message: string, opts: { hint?: string; cause?: unknown } = {}) {
+    super(message, { code: 'E_DOCKER', exitCode: EXIT_CODES.docker, hint: opts.hint, cause: opts.cause });
+  }
+}
+
 export class ImageNotFoundError extends SwebenchError {
   /** `reason`: the engine's own words (e.g. `manifest unknown`), appended to the message. */
   constructor(readonly image: string, opts: { hint?: string; cause?: unknown; reason?: string } = {}) {

@@ -22,10 +22,10 @@ const repeat = (value: string, previous: string[] | undefined): string[] => [...
 /** Flags whose value is an integer (flag key → minimum). */
 const INT_FLAGS: Record<string, number> = {
   num_samples: 1, concurrency: 1, timeout: 1, idle_timeout: 0, max_completions: 1, max_turns: 1,
-  context_window: 1, max_output_tokens: 1, eval_timeout: 1, nudge: 0, model_max_len: 1,
+  context_window: 1, max_output_tokens: 1, eval_timeout: 1, nudge: 0, model_max_len: 1, pull_concurrency: 1, prefetch: 0,
 };
 /** Flags copied as strings. */
-const STRING_FLAGS = ['dataset', 'split', 'model', 'model_name', 'upstream', 'upstream_api_key_env', 'upstream_model', 'grading', 'specs', 'image_template', 'prompt_template', 'output_dir', 'run_id', 'agent_network', 'eval_network'];
+const STRING_FLAGS = ['dataset', 'split', 'model', 'model_name', 'upstream', 'upstream_api_key_env', 'upstream_model', 'grading', 'specs', 'image_template', 'image_registry', 'images', 'prompt_template', 'output_dir', 'run_id', 'agent_network', 'eval_network'];
 
 const camel = (key: string) => key.replace(/_(\w)/g, (_m, c: string) => c.toUpperCase());
 
@@ -120,6 +120,11 @@ export function addRunOptions(cmd: Command): Command {
     .option('--grading <mode>', 'official (v4.1.0) or strict (v5 hardening) (default: official)')
     .option('--specs <file>', 'extra repo spec table (YAML) merged over configs/repo-specs.yaml')
     .option('--image-template <template>', "image per task ({id}, {official_id}); default: the row's image column, else the official name")
+    .option('--image-registry <prefix>', 'registry mirror put before every image name, e.g. 127.0.0.1:5000/')
+    .option('--pull-concurrency <n>', `image pulls at once (default: ${d.pull_concurrency})`)
+    .option('--prefetch <n>', `pull the images of this many sessions beyond the running ones ahead of time; 0 = when needed (default: ${d.prefetch})`)
+    .option('--images <mode>', 'keep: leave pulled images; remove: delete an image the run pulled after its last session (default: keep)')
+    .option('--max-image-disk <GB>', 'with --images remove: most GB the images this run pulled may hold at once')
     .option('--prompt-template <file>', 'prompt template with {{problem_statement}} etc. (default: configs/prompt.md)')
     .option('--agent-network <mode>', 'sealed: the agent reaches its gateway session and nothing else; host: the host network (opt-in, warned) (default: sealed)')
     .option('--eval-network <mode>', 'sealed: grading runs with no network; host: the host network (opt-in, warned) (default: sealed)')
@@ -143,6 +148,7 @@ export function flagLayer(cmd: Command, opts: Record<string, unknown>): ConfigLa
   if (given('chaos_seed')) layer.chaos = { seed: String(opts.chaosSeed) };
   if (given('agentic_seed')) layer.agentic = { seed: String(opts.agenticSeed) };
   const limits: Record<string, unknown> = {};
+  if (given('max_image_disk')) layer.max_image_disk = num('max_image_disk', opts.maxImageDisk);
   if (given('cpus')) limits.cpus = num('cpus', opts.cpus);
   if (given('memory')) limits.memory = opts.memory;
   if (given('pids')) limits.pids = int('pids', opts.pids, 1);
@@ -174,6 +180,10 @@ function summaryLines(s: SubmitSummary): string[] {
     const notRun = g.not_run_sessions > 0 ? `; ${g.not_run_sessions} not run` : '';
     return `${g.key}: ${g.resolved}/${g.planned_sessions} resolved (${pct(g.resolve_rate)}; ${pct(g.resolve_rate_excluding_infra)} excluding infra errors${notRun}) — ${nonZero(g.statuses) || 'no sessions'}${classes ? ` [${classes}]` : ''}`;
   });
+  const im = s.images;
+  if (im && im.total > im.presentBefore) {
+    lines.push(`images: ${im.pulled} pulled (${(im.pulledBytes / 1e9).toFixed(2)} GB), ${im.removed} removed, ${im.failed} failed, ${im.presentBefore} already local; sessions waited ${(im.waitMs / 1000).toFixed(1)} s for images in all`);
+  }
   lines.push(`${s.status === 'cancelled' ? 'cancelled' : 'finished'} in ${(s.duration_ms / 1000).toFixed(1)} s — results in ${s.run_dir}`);
   if (s.status === 'cancelled') lines.push(`continue with: swebench submit --resume --run-id ${s.run.run_id} --output-dir ${path.dirname(s.run_dir)}`);
   return lines;

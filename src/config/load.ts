@@ -108,6 +108,9 @@ export function resolveSubmitConfig(layers: { stored?: ConfigLayer; file?: Confi
       hint: 'Lower --max-output-tokens (e.g. to a quarter of the window) or raise --context-window.',
     });
   }
+  if (config.max_image_disk !== undefined && config.images !== 'remove') {
+    throw new ConfigError('max_image_disk needs images: remove (a budget is kept by removing images the run is done with)', { source: where('max_image_disk'), hint: 'Add --images remove.' });
+  }
   if (config.model_max_len !== undefined && config.model === undefined) {
     throw new ConfigError('model_max_len only applies to a built-in model', { source: where('model_max_len'), hint: 'Use it with --model agentic|oracle|…; an upstream server has its own limit (vLLM --max-model-len).' });
   }

@@ -99,6 +99,15 @@ const FIELDS = {
   /** Extra repo spec table (YAML) merged over configs/repo-specs.yaml. */
   specs: name,
   image_template: name,
+  /** Prefix put before every image name (a registry mirror), e.g. `127.0.0.1:5000/`. */
+  image_registry: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.:_\/-]*\/$/, 'expected a registry prefix ending in "/", e.g. 127.0.0.1:5000/'),
+  /** Image pulls at once, and how many sessions ahead of the running ones get their image pulled. */
+  pull_concurrency: count,
+  prefetch: z.int().min(0, 'expected 0 (no prefetch) or a number of sessions'),
+  /** `keep` the images the run pulled, or `remove` each once its last session is done (images present before are kept). */
+  images: z.enum(['keep', 'remove']),
+  /** Most GB the images this run pulled may hold at once (with `images: remove`). */
+  max_image_disk: z.number().positive(),
   prompt_template: name,
   /** `sealed`: the agent reaches its gateway session and nothing else; `host`: the host's network (opt-in). */
   agent_network: z.enum(NETWORK_MODES),
@@ -117,7 +126,7 @@ export type ConfigLayer = z.infer<typeof ConfigLayerSchema>;
 type Defaulted =
   | 'harness_files' | 'harness_overrides' | 'dataset' | 'split' | 'num_samples' | 'concurrency' | 'chaos' | 'agentic' | 'timeout'
   | 'nudge' | 'idle_timeout' | 'max_completions' | 'context_window' | 'max_output_tokens' | 'capture_tokens' | 'eval'
-  | 'eval_timeout' | 'grading' | 'agent_network' | 'eval_network' | 'limits' | 'output_dir';
+  | 'eval_timeout' | 'grading' | 'agent_network' | 'eval_network' | 'limits' | 'output_dir' | 'pull_concurrency' | 'prefetch' | 'images';
 
 /** The resolved configuration of one `submit` run. */
 export type SubmitConfig = Omit<ConfigLayer, Defaulted | 'harness'> & Required<Pick<ConfigLayer, Defaulted | 'harness'>>;
@@ -149,13 +158,16 @@ export const SUBMIT_DEFAULTS = {
   eval_network: 'sealed',
   limits: { pids: 4096 },
   output_dir: 'results',
+  pull_concurrency: 2,
+  prefetch: 8,
+  images: 'keep',
 } satisfies Pick<SubmitConfig, Defaulted>;
 
 /**
  * Keys that do not change what a session produces, so `--resume` accepts them changed: where results go, how many
  * sessions run at once.
  */
-export const RESUME_FREE_KEYS: ReadonlySet<string> = new Set(['run_id', 'output_dir', 'concurrency']);
+export const RESUME_FREE_KEYS: ReadonlySet<string> = new Set(['run_id', 'output_dir', 'concurrency', 'pull_concurrency', 'prefetch', 'images', 'max_image_disk']);
 
 /** The parsed `model` value. */
 export type BuiltinModel = { policy: 'oracle' | 'noop' | 'chaos' | 'agentic' } | { policy: 'replay'; runDir: string };

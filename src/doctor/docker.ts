@@ -1,7 +1,6 @@
 // Preflight of the machine side of a run: the Docker engine (version, storage driver, free space in its data root),
 // the selected tasks' images (present, or pullable: a registry manifest check with no download, and their size when
 // the registry says) and the harness bundles.
-import { statfs } from 'node:fs/promises';
 import { bundleStatus } from '../harness/bundle.js';
 import type { Harness } from '../harness/types.js';
 import type { DockerRuntime } from '../runtime/docker.js';
@@ -21,12 +20,12 @@ export async function checkEngine(runtime: DockerRuntime): Promise<{ checks: Che
   const info = (await runtime.docker.info()) as { ServerVersion?: string; Driver?: string; DockerRootDir?: string };
   const checks = [check('docker.engine', 'ok', `Docker ${info.ServerVersion ?? '?'} at ${runtime.url}, storage driver ${info.Driver ?? '?'}`)];
   const root = info.DockerRootDir ?? '/var/lib/docker';
-  try {
-    const s = await statfs(root);
-    checks.push(check('docker.disk', 'ok', `${gb(s.bavail * s.bsize)} free in the Docker data root ${root}`));
-  } catch {
-    checks.push(check('docker.disk', 'skip', `cannot read the free space of ${root} from here (a remote engine, or no permission)`));
-  }
+  const free = await runtime.dataRootFreeBytes();
+  checks.push(
+    free === null
+      ? check('docker.disk', 'skip', `cannot read the free space of ${root} from here (a remote engine, or no permission)`)
+      : check('docker.disk', 'ok', `${gb(free)} free in the Docker data root ${root}`),
+  );
   return { ok: true, checks };
 }
 

@@ -38,6 +38,7 @@ export function createSubmitProgress(opts: { logger: Logger; stream?: NodeJS.Wri
   const running = new Map<string, Running>();
   let multi: cliProgress.MultiBar | undefined;
   let overall: cliProgress.SingleBar | undefined;
+  let images: cliProgress.SingleBar | undefined;
   let ticker: NodeJS.Timeout | undefined;
   let done = 0;
   let total = 0;
@@ -99,6 +100,14 @@ export function createSubmitProgress(opts: { logger: Logger; stream?: NodeJS.Wri
       if (multi) multi.log(`${redact(text)}\n`);
       else opts.logger.info(text);
     },
+    // one aggregated line for the run's pulls (plain mode: the pipeline logs a line per image instead)
+    onImages(s) {
+      const toPull = s.total - s.presentBefore;
+      if (!multi || toPull === 0) return;
+      const payload = { held: (s.heldBytes / 1e9).toFixed(2), removed: s.removed, failed: s.failed };
+      images ??= multi.create(toPull, 0, payload, { format: 'images [{bar}] {value}/{total} pulled | {held} GB held | removed {removed} | failed {failed}' });
+      images.update(s.pulled + s.failed, payload);
+    },
     stop() {
       clearInterval(ticker);
       ticker = undefined;
@@ -108,6 +117,7 @@ export function createSubmitProgress(opts: { logger: Logger; stream?: NodeJS.Wri
       multi?.stop();
       multi = undefined;
       overall = undefined;
+      images = undefined;
     },
   };
 }

@@ -19,6 +19,7 @@ import { harnessFiles, resolveHarnesses } from './harnesses.js';
 import { writeJsonAtomic } from '../fs-atomic.js';
 import { defaultRunId, sessionIdFor, sessionPaths } from './layout.js';
 import { checkResumable, configHash, hostInfo, readManifest, redactConfig, writeManifest, SWEBENCH_VERSION, type RunManifest } from './manifest.js';
+import { ImagePipeline, type ImageStats } from './images.js';
 import { openModelSource, type ModelSource } from './model-source.js';
 import { preflightUpstream } from '../doctor/preflight.js';
 import { loadPromptTemplate, type PromptTemplate } from './prompt.js';
@@ -61,6 +62,7 @@ export async function runSubmit(config: SubmitConfig, deps: SubmitDeps = {}): Pr
     duration_ms: Date.now() - ctx.started,
     report_path: outcome.results.reportPath,
     predictions_path: outcome.results.predictionsPath,
+    images: outcome.images,
   };
 }
 
@@ -212,11 +214,12 @@ interface Execution {
  * Phase 4: open the model and the gateway, write run.json, run the queue, and finalize whatever happened (close the
  * gateway and the model, sweep containers, record the end in run.json, write the last report.json).
  */
-async function execute(ctx: RunContext, run: Execution, deps: SubmitDeps): Promise<{ results: RunResults; status: SubmitSummary['status'] }> {
+async function execute(ctx: RunContext, run: Execution, deps: SubmitDeps): Promise<{ results: RunResults; status: SubmitSummary['status']; images: ImageStats | null }> {
   const { config, runId, runDir, logger, signal } = ctx;
   const { input, planned, kept, pending, manifest } = run;
   let opened: { model: ModelSource; gateway: GatewayHandle } | undefined;
   let status: SubmitSummary['status'] = 'finished';
+  let imageStats: ImageStats | null = null;
   let results: RunResults | undefined;
   let failed = true;
   let written = false;
@@ -235,12 +238,24 @@ async function execute(ctx: RunContext, run: Execution, deps: SubmitDeps): Promi
       runId, runDir, total: planned.plans.length, kept: kept.length, toRun: pending.length, keptResolved: kept.filter((s) => s.resolved).length,
     });
     if (opened) {
+      const images = new ImagePipeline(planned.runtime, pending.map((p) => p.image), {
+        pullConcurrency: config.pull_concurrency,
+        prefetch: config.prefetch,
+        remove: config.images === 'remove',
+        ...(config.max_image_disk === undefined ? {} : { budgetBytes: config.max_image_disk * 1e9 }),
+        logger,
+        onStats: (s) => deps.reporter?.onImages?.(s),
+      }, signal);
+      await images.init();
       const env: SessionEnv = {
         runId, runDir, config, runtime: planned.runtime, gateway: opened.gateway,
         modelName: manifest.model.name ?? 'unknown', upstreamModel: opened.gateway.upstreamModel,
-        prompt: input.prompt, specs: input.specs, ensureImage: imageCache(planned.runtime, logger),
+        prompt: input.prompt, specs: input.specs,
+        ensureImage: (image, s) => images.ensure(image, s),
+        releaseImage: (image) => images.release(image),
       };
       if (await runQueue(pending, env, results, { signal, logger, reporter: deps.reporter })) status = 'cancelled';
+      imageStats = images.snapshot;
     }
     failed = false;
   } finally {
@@ -254,7 +269,7 @@ async function execute(ctx: RunContext, run: Execution, deps: SubmitDeps): Promi
     await results?.finish().catch((e: unknown) => logger.warn(`cannot write report.json: ${(e as Error).message}`));
   }
   if (!results) throw new Error('internal: the run ended without results');
-  return { results, status };
+  return { results, status, images: imageStats };
 }
 
 /** The model source (built-in or upstream URL) and the embedded gateway in front of it; the model is closed if the gateway cannot start. */
@@ -287,7 +302,7 @@ function planSessions(runId: string, tasks: Task[], harnesses: Harness[], bundle
   const plans: SessionPlan[] = [];
   for (let sample = 0; sample < config.num_samples; sample++) {
     for (const task of tasks) {
-      const image = imageForTask(task, config.image_template);
+      const image = `${config.image_registry ?? ''}${imageForTask(task, config.image_template)}`;
       for (const harness of harnesses) {
         const b = bundles.get(harness.name)!;
         plans.push({ sessionId: sessionIdFor(runId, task.instance_id, harness.name, sample), task, image, harness, harnessVersion: b.version, bundleDir: b.dir, sampleIndex: sample });
@@ -321,6 +336,7 @@ async function runQueue(
         hooks: { onPhase: (p) => reporter?.onSessionPhase?.(ref, p), onCompletions: (n) => reporter?.onSessionCompletions?.(ref, n) },
       });
       await results.add(ses);
+      await env.releaseImage?.(plan.image);
       reporter?.onSessionDone?.(ses);
     }),
   );
@@ -338,22 +354,6 @@ async function runQueue(
   }
   logger.debug(`cancelled: ${pending.length - started.size} session(s) never started`);
   return true;
-}
-
-/** One pull per image per run, shared by its sessions; a cancelled pull is forgotten so it can be retried. */
-function imageCache(runtime: Runtime, logger: Logger): SessionEnv['ensureImage'] {
-  const pulls = new Map<string, Promise<void>>();
-  return (image, signal) => {
-    let p = pulls.get(image);
-    if (!p) {
-      p = runtime.ensureImage(image, { signal, onProgress: (pr) => logger.debug(`pull ${pr.image}: ${pr.status}`) });
-      pulls.set(image, p);
-      p.catch((err: unknown) => {
-        if (err instanceof CancelledError) pulls.delete(image);
-      });
-    }
-    return p;
-  };
 }
 
 /** Removes every container still carrying the run's label (a session's own removal timed out, or a crash). */

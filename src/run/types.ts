@@ -8,6 +8,7 @@ import type { Harness } from '../harness/types.js';
 import type { RunReport } from '../report/types.js';
 import type { Runtime } from '../runtime/types.js';
 import type { PromptTemplate } from './prompt.js';
+import type { ImageStats } from './images.js';
 import type { SesFile, SessionPhase } from './ses-file.js';
 
 /** One planned session. */
@@ -34,8 +35,10 @@ export interface SessionEnv {
   upstreamModel: string;
   prompt: PromptTemplate;
   specs?: RepoSpecTable;
-  /** Pulls the image once per run (shared between sessions). */
+  /** Resolves once the session's image is local (pulled once per run, ahead of time where possible). */
   ensureImage(image: string, signal: AbortSignal): Promise<void>;
+  /** The session that used the image is done (its evaluation included). */
+  releaseImage?(image: string): Promise<void>;
 }
 
 /** Live updates of one session for the progress display. */
@@ -59,6 +62,8 @@ export interface SubmitReporter {
   onSessionPhase?(s: SessionRef, phase: SessionPhase): void;
   onSessionCompletions?(s: SessionRef, count: number): void;
   onSessionDone?(ses: SesFile): void;
+  /** The run's images changed (pulled, failed, removed). */
+  onImages?(stats: ImageStats): void;
 }
 
 /** The result of runSubmit: report.json (the one report model) plus where things are and how the run ended. */
@@ -71,4 +76,6 @@ export type SubmitSummary = RunReport & {
   duration_ms: number;
   report_path: string;
   predictions_path: string;
+  /** What the run's image handling did; null when no session ran. */
+  images: ImageStats | null;
 };

@@ -1,4 +1,5 @@
 // The Docker Engine backend of the Runtime seam, on dockerode (local socket or remote DOCKER_HOST).
+import { statfs } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import Dockerode from 'dockerode';
 import { CancelledError, DockerUnavailableError, ImageNotFoundError, SwebenchError, throwIfAborted } from '../errors.js';
@@ -107,6 +108,32 @@ export class DockerRuntime implements Runtime {
       if (isUnreachable(err) && this.target) throw unavailableError(this.target, err);
       throw new ImageNotFoundError(image, { reason: engineMessage(err), cause: err });
     }
+  }
+
+  async imageSize(image: string): Promise<number | null> {
+    return this.guard(`inspect image ${image}`, async () => {
+      try {
+        const info = (await this.docker.getImage(image).inspect()) as { Size?: number };
+        return info.Size ?? 0;
+      } catch (err) {
+        if (statusOf(err) === 404) return null;
+        throw err;
+      }
+    });
+  }
+
+  async dataRootFreeBytes(): Promise<number | null> {
+    const info = (await this.guard('docker info', () => this.docker.info())) as { DockerRootDir?: string };
+    try {
+      const s = await statfs(info.DockerRootDir ?? '/var/lib/docker');
+      return s.bavail * s.bsize;
+    } catch {
+      return null;
+    }
+  }
+
+  async removeImage(image: string): Promise<void> {
+    await this.guard(`remove image ${image}`, () => this.docker.getImage(image).remove({ noprune: false }));
   }
 
   async create(spec: SandboxSpec, opts: { signal?: AbortSignal } = {}): Promise<Sandbox> {

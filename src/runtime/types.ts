@@ -76,6 +76,12 @@ export interface Runtime {
   ping(): Promise<void>;
   /** Pulls the image when missing; no-op when present. */
   ensureImage(image: string, opts?: { signal?: AbortSignal; onProgress?: (p: PullProgress) => void }): Promise<void>;
+  /** The image's size in bytes as the engine reports it, or null when it is not present. */
+  imageSize(image: string): Promise<number | null>;
+  /** Removes the image (not forced: an image a container still uses stays, with an error). */
+  removeImage(image: string): Promise<void>;
+  /** Free bytes where the engine keeps images, or null when that cannot be read from here (a remote engine). */
+  dataRootFreeBytes(): Promise<number | null>;
   create(spec: SandboxSpec, opts?: { signal?: AbortSignal }): Promise<Sandbox>;
   /** Removes every container carrying the managed label (and the run id label when given). Returns their names. */
   cleanup(filter?: { runId?: string }): Promise<string[]>;

@@ -1,60 +1,21 @@
 // ensureImage against a real registry on 127.0.0.1 (Debian's docker-registry, started here): pulls a
 // missing image with progress, reports a download fraction for a layer it must fetch, does nothing for
 // an image already present, and turns an unknown image into ImageNotFoundError with the engine's words.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseImageRef, registryLookup } from '../../src/doctor/index.js';
 import { CancelledError, ImageNotFoundError } from '../../src/errors.js';
 import { createDockerRuntime, LABELS, type PullProgress } from '../../src/runtime/index.js';
 import { BASE_IMAGE, dockerAvailable } from '../helpers/docker.js';
-
-const REGISTRY_BIN = '/usr/bin/docker-registry';
-
-function registryInstalled(): boolean {
-  if (existsSync(REGISTRY_BIN)) return true;
-  const msg = `${REGISTRY_BIN} not found (apt-get install docker-registry): registry tests are SKIPPED`;
-  if (process.env.SWEBENCH_REQUIRE_DOCKER === '1') throw new Error(`${msg} (SWEBENCH_REQUIRE_DOCKER=1)`);
-  console.warn(`\n!!! ${msg}\n`);
-  return false;
-}
+import { registryInstalled, startRegistry } from '../helpers/registry.js';
 
 const enabled = (await dockerAvailable()) && registryInstalled();
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer().on('error', reject).listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForRegistry(url: string, child: ChildProcess, logFile: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`docker-registry exited (${child.exitCode}): ${readFileSync(logFile, 'utf8')}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`docker-registry did not answer at ${url} within 30 s: ${readFileSync(logFile, 'utf8')}`);
-}
-
 describe.skipIf(!enabled)('ensureImage against a local registry', () => {
   const rt = createDockerRuntime();
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'swebench-registry-'));
-  const logFile = path.join(dir, 'registry.log');
   const suffix = randomBytes(3).toString('hex');
-  let registry: ChildProcess | undefined;
+  let registry: { host: string; stop(): void } | undefined;
   let host = '';
   const pushed: string[] = [];
 
@@ -62,15 +23,8 @@ describe.skipIf(!enabled)('ensureImage against a local registry', () => {
   const present = async (image: string) => (await execa('docker', ['image', 'inspect', image], { reject: false })).exitCode === 0;
 
   beforeAll(async () => {
-    const port = await freePort();
-    host = `127.0.0.1:${port}`;
-    writeFileSync(
-      path.join(dir, 'config.yml'),
-      ['version: 0.1', 'log:', '  level: warn', 'storage:', '  filesystem:', `    rootdirectory: ${path.join(dir, 'data')}`, 'http:', `  addr: ${host}`, ''].join('\n'),
-    );
-    const out = openSync(logFile, 'a');
-    registry = spawn(REGISTRY_BIN, ['serve', path.join(dir, 'config.yml')], { stdio: ['ignore', out, out] });
-    await waitForRegistry(`http://${host}/v2/`, registry, logFile);
+    registry = await startRegistry();
+    host = registry.host;
 
     // The base image, as the brief's smoke case: its layer stays on the host (the base tag keeps it).
     const base = `${host}/swebench/base:test`;
@@ -89,9 +43,8 @@ describe.skipIf(!enabled)('ensureImage against a local registry', () => {
   });
 
   afterAll(async () => {
-    registry?.kill('SIGTERM');
+    registry?.stop();
     for (const image of pushed) await execa('docker', ['rmi', image], { reject: false });
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('pulls a missing image, reporting progress, and the image runs', async () => {
