@@ -98,7 +98,7 @@ export function addRunOptions(cmd: Command): Command {
     .option('--dataset <src>', `.json/.jsonl/.parquet file or HuggingFace name (default: ${d.dataset})`)
     .option('--split <name>', `dataset split (default: ${d.split})`)
     .option('--num-samples <k>', `sessions per task and harness (default: ${d.num_samples})`)
-    .option('--concurrency <n>', `sessions at once (default: ${d.concurrency})`)
+    .option('--concurrency <n>', 'sessions at once (default: from the host: min(cores / 2, memory GiB / 4), between 1 and 24)')
     .option('--model <name>', 'built-in model started in-process: oracle | noop | chaos | agentic | replay:<run-dir>')
     .option('--upstream <url>', 'OpenAI-compatible chat-completions server, e.g. http://127.0.0.1:8000/v1 (vLLM, SGLang)')
     .option('--upstream-api-key-env <var>', 'environment variable holding the upstream API key')
@@ -128,8 +128,8 @@ export function addRunOptions(cmd: Command): Command {
     .option('--prompt-template <file>', 'prompt template with {{problem_statement}} etc. (default: configs/prompt.md)')
     .option('--agent-network <mode>', 'sealed: the agent reaches its gateway session and nothing else; host: the host network (opt-in, warned) (default: sealed)')
     .option('--eval-network <mode>', 'sealed: grading runs with no network; host: the host network (opt-in, warned) (default: sealed)')
-    .option('--cpus <n>', 'CPU limit of each task container')
-    .option('--memory <size>', 'memory limit of each task container, e.g. 8g')
+    .option('--cpus <n>', 'CPU limit of each task container (default: cores / concurrency, at least 1)')
+    .option('--memory <size>', 'memory limit of each task container, e.g. 8g (default: ¾ of the host memory / concurrency, whole GiB, at least 2g)')
     .option('--pids <n>', `process limit of each task container (default: ${d.limits.pids})`);
   addSelectionOptions(cmd);
   return cmd;

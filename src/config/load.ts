@@ -6,6 +6,7 @@ import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { validateChaosRates } from '../gateway/models/chaos.js';
+import { hostDefaults, hostResources, type HostResources } from './host-defaults.js';
 import {
   ConfigLayerSchema,
   parseBuiltinModel,
@@ -69,11 +70,28 @@ export function validateStoredLayer(value: unknown, source: string): ConfigLayer
   throw layerError(parsed.error, source, () => undefined, 'The stored run config is damaged: start a new run (another --run-id).');
 }
 
-/** Merges the layers over the defaults and checks what no single layer can (one model source, chaos rates). */
-export function resolveSubmitConfig(layers: { stored?: ConfigLayer; file?: ConfigLayer; fileSource?: string; flags?: ConfigLayer }): SubmitConfig {
+/**
+ * Merges the layers over the defaults, fills in what is derived from the host (concurrency, container cpus and
+ * memory: host-defaults.ts) and checks what no single layer can (one model source, chaos rates).
+ */
+export function resolveSubmitConfig(layers: {
+  stored?: ConfigLayer;
+  file?: ConfigLayer;
+  fileSource?: string;
+  flags?: ConfigLayer;
+  /** @default hostResources() */
+  host?: HostResources;
+}): SubmitConfig {
   let merged: Record<string, unknown> = structuredClone(SUBMIT_DEFAULTS);
   for (const layer of [layers.stored, layers.file, layers.flags]) if (layer) merged = deepMerge(merged, layer);
   const config = merged as SubmitConfig;
+  // Derived here, so run.json records them and a resumed run reads them back as its stored layer instead of deriving
+  // them again (on a host that may differ). A stored config without limits (older than this rule) keeps none.
+  const { cpus, memory } = config.limits;
+  const resources = hostDefaults(layers.host ?? hostResources(), { concurrency: config.concurrency, cpus, memory }, { deriveLimits: !layers.stored });
+  config.concurrency = resources.concurrency;
+  if (resources.cpus !== undefined) config.limits.cpus = resources.cpus;
+  if (resources.memory !== undefined) config.limits.memory = resources.memory;
   const where = (key: string) => (layers.flags && key in layers.flags ? flagOf(key) : layers.file && key in layers.file ? layers.fileSource : flagOf(key));
 
   if (!config.harness || config.harness.length === 0) {

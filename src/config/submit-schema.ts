@@ -128,20 +128,22 @@ type Defaulted =
   | 'nudge' | 'idle_timeout' | 'max_completions' | 'context_window' | 'max_output_tokens' | 'capture_tokens' | 'eval'
   | 'eval_timeout' | 'grading' | 'agent_network' | 'eval_network' | 'limits' | 'output_dir' | 'pull_concurrency' | 'prefetch' | 'images';
 
-/** The resolved configuration of one `submit` run. */
+/** The resolved configuration of one `submit` run (concurrency from the layers or derived from the host: host-defaults.ts). */
 export type SubmitConfig = Omit<ConfigLayer, Defaulted | 'harness'> & Required<Pick<ConfigLayer, Defaulted | 'harness'>>;
 
 /** Fault rates of `--model chaos` unless the config sets `chaos.rates`. */
 export const DEFAULT_CHAOS_RATES = { '429': 0.1, '5xx': 0.1, disconnect: 0.1, 'reasoning-only': 0.05, length: 0.05, 'sse-error': 0.05, slow: 0.05 } as const;
 
-/** The bottom layer. */
+/**
+ * The bottom layer. Concurrency and the containers' cpus and memory are not here: when no layer sets them they are
+ * derived from the host (host-defaults.ts) as the config is resolved.
+ */
 export const SUBMIT_DEFAULTS = {
   harness_files: [],
   harness_overrides: {},
   dataset: 'SWE-bench/SWE-bench_Verified',
   split: 'test',
   num_samples: 1,
-  concurrency: 4,
   chaos: {},
   agentic: {},
   timeout: 1800,
@@ -161,7 +163,7 @@ export const SUBMIT_DEFAULTS = {
   pull_concurrency: 2,
   prefetch: 8,
   images: 'keep',
-} satisfies Pick<SubmitConfig, Defaulted>;
+} satisfies Pick<SubmitConfig, Exclude<Defaulted, 'concurrency'>>;
 
 /**
  * Keys that do not change what a session produces, so `--resume` accepts them changed: where results go, how many

@@ -5,6 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import PQueue from 'p-queue';
+import { hostResources, memoryWarning, resourcesLine, type HostResources } from '../config/host-defaults.js';
 import type { SubmitConfig } from '../config/submit-schema.js';
 import { imageForTask, loadTasks, selectTasks, validateImageTemplate, type DownloadProgress, type Task } from '../dataset/index.js';
 import { CancelledError, ConfigError, throwIfAborted } from '../errors.js';
@@ -39,6 +40,8 @@ export interface SubmitDeps {
   /** Continue the run in `<output_dir>/<run_id>` instead of refusing an existing directory. */
   resume?: boolean;
   onDownload?: (p: DownloadProgress) => void;
+  /** The machine the resource line and the memory warning speak of. @default hostResources() */
+  host?: HostResources;
 }
 
 /** How long the end-of-run container sweep may take. */
@@ -47,6 +50,8 @@ const SWEEP_DEADLINE_MS = 120_000;
 /** Runs (or resumes) a whole submit run. Config errors and an unreachable Docker engine throw; session failures are data. */
 export async function runSubmit(config: SubmitConfig, deps: SubmitDeps = {}): Promise<SubmitSummary> {
   const ctx = runContext(config, deps);
+  ctx.logger.info(resourcesLine(resources(config), ctx.host));
+  if (ctx.memoryWarning) ctx.logger.warn(ctx.memoryWarning);
   // Everything that can be wrong with the input fails in prepare(), before Docker, downloads or containers.
   const input = await prepare(ctx, deps);
   const planned = await plan(ctx, input, deps);
@@ -75,12 +80,20 @@ interface RunContext {
   runDir: string;
   /** The config with its run id filled in (what run.json records). */
   config: SubmitConfig;
+  host: HostResources;
+  /** Set when the containers' memory limits add up to more than the host has (logged at start, kept in run.json). */
+  memoryWarning: string | undefined;
 }
+
+const resources = (config: SubmitConfig) => ({ concurrency: config.concurrency, cpus: config.limits.cpus, memory: config.limits.memory });
 
 function runContext(config: SubmitConfig, deps: SubmitDeps): RunContext {
   const runId = config.run_id ?? defaultRunId();
   const resolved: SubmitConfig = { ...config, run_id: runId };
+  const host = deps.host ?? hostResources();
   return {
+    host,
+    memoryWarning: memoryWarning(resources(config), host),
     started: Date.now(),
     logger: deps.logger ?? silentLogger,
     signal: deps.signal ?? new AbortController().signal,
@@ -196,8 +209,9 @@ function newManifest(ctx: RunContext, input: Prepared, planned: Planned): RunMan
     sessions: planned.plans.length,
   };
   const warnings = networkWarnings(config);
-  if (warnings.length > 0) manifest.warnings = warnings;
   for (const w of warnings) logger.warn(w);
+  if (ctx.memoryWarning) warnings.push(ctx.memoryWarning);
+  if (warnings.length > 0) manifest.warnings = warnings;
   return manifest;
 }
 
