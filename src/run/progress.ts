@@ -104,8 +104,8 @@ export function createSubmitProgress(opts: { logger: Logger; stream?: NodeJS.Wri
     onImages(s) {
       const toPull = s.total - s.presentBefore;
       if (!multi || toPull === 0) return;
-      const payload = { held: (s.heldBytes / 1e9).toFixed(2), removed: s.removed, failed: s.failed };
-      images ??= multi.create(toPull, 0, payload, { format: 'images [{bar}] {value}/{total} pulled | {held} GB held | removed {removed} | failed {failed}' });
+      const payload = { bytes: (s.pulledBytes / 1e9).toFixed(2), held: (s.heldBytes / 1e9).toFixed(2), removed: s.removed, failed: s.failed };
+      images ??= multi.create(toPull, 0, payload, { format: 'images [{bar}] {value}/{total} pulled ({bytes} GB) | {held} GB held | removed {removed} | failed {failed}' });
       images.update(s.pulled + s.failed, payload);
     },
     stop() {

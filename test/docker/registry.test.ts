@@ -8,7 +8,7 @@ import { parseImageRef, registryLookup } from '../../src/doctor/index.js';
 import { CancelledError, ImageNotFoundError } from '../../src/errors.js';
 import { createDockerRuntime, LABELS, type PullProgress } from '../../src/runtime/index.js';
 import { BASE_IMAGE, dockerAvailable } from '../helpers/docker.js';
-import { registryInstalled, startRegistry } from '../helpers/registry.js';
+import { registryInstalled, startRegistry } from '../helpers/registry.mjs';
 
 const enabled = (await dockerAvailable()) && registryInstalled();
 

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { registryInstalled, startRegistry } from '../helpers/registry.js';
+import { registryInstalled, startRegistry } from '../helpers/registry.mjs';
 import { readJson, readSesFiles, runContainers, submit } from './submit-helpers.js';
 
 const fixturesDir = inject('fixturesDir');

@@ -65,7 +65,7 @@ describe.skipIf(!fixturesDir)('swebench submit on the fixture tasks (real Docker
     expect(predictions.every((p) => p.model_name_or_path === 'noop__swebench-oracle' && p.model_patch === '')).toBe(true);
 
     const report = readJson(path.join(runDir, 'report.json'));
-    const { run_dir: _d, status: _s, kept_sessions: _k, ran_sessions: _r, duration_ms: _m, report_path: _rp, predictions_path: _pp, ...fromSummary } = summary;
+    const { run_dir: _d, status: _s, kept_sessions: _k, ran_sessions: _r, duration_ms: _m, report_path: _rp, predictions_path: _pp, images: _i, ...fromSummary } = summary;
     expect(report).toEqual(fromSummary);
     expect(groupOf(report, 'noop__swebench-oracle')).toMatchObject({
       official: { total_instances: 3, empty_patch_instances: 3, resolved_instances: 0 }, sessions: 6, planned_sessions: 6, not_run_sessions: 0, error_classes: { no_completions: 6 },

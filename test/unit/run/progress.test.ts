@@ -53,4 +53,15 @@ describe('submit progress on a TTY', () => {
     // the overall bar's final state is drawn after the lines
     expect(out.lastIndexOf('3/3 | resolved 2')).toBeGreaterThan(lines[2]!);
   });
+
+  it("one aggregated line for the run's image pulls: done/total, bytes, held, removed, failed", () => {
+    const tty = fakeTty();
+    const progress = createSubmitProgress({ logger: silentLogger, stream: tty.stream, tty: true });
+    progress.onRunStart!({ runId: 'r', runDir: '/tmp/r', total: 4, kept: 0, toRun: 4, keptResolved: 0 });
+    const stats = { total: 4, presentBefore: 1, pulled: 0, failed: 0, removed: 0, pulledBytes: 0, heldBytes: 0, peakHeldBytes: 0, waitMs: 0 };
+    progress.onImages!(stats);
+    progress.onImages!({ ...stats, pulled: 2, removed: 1, failed: 1, pulledBytes: 2.5e9, heldBytes: 1.25e9 });
+    progress.stop();
+    expect(tty.text()).toContain('3/3 pulled (2.50 GB) | 1.25 GB held | removed 1 | failed 1');
+  });
 });

@@ -1,6 +1,6 @@
-// A real image registry on 127.0.0.1 for the Docker suites: Debian's docker-registry, started per suite with its
+// A real image registry on 127.0.0.1 for the Docker suites and the benchmarks (plain JS for both): Debian's docker-registry, started per suite with its
 // storage in a temporary directory (loopback registries speak plain HTTP; Docker allows 127.0.0.0/8 without TLS).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -9,7 +9,7 @@ import path from 'node:path';
 export const REGISTRY_BIN = '/usr/bin/docker-registry';
 
 /** True when docker-registry is installed; without it the suite skips loudly, or fails under SWEBENCH_REQUIRE_DOCKER=1. */
-export function registryInstalled(): boolean {
+export function registryInstalled() {
   if (existsSync(REGISTRY_BIN)) return true;
   const msg = `${REGISTRY_BIN} not found (apt-get install docker-registry): registry tests are SKIPPED`;
   if (process.env.SWEBENCH_REQUIRE_DOCKER === '1') throw new Error(`${msg} (SWEBENCH_REQUIRE_DOCKER=1)`);
@@ -17,16 +17,17 @@ export function registryInstalled(): boolean {
   return false;
 }
 
-export function freePort(): Promise<number> {
+/** @returns {Promise<number>} */
+export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = net.createServer().on('error', reject).listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
+      const { port } = /** @type {net.AddressInfo} */ (srv.address());
       srv.close(() => resolve(port));
     });
   });
 }
 
-async function waitForRegistry(url: string, child: ChildProcess, logFile: string): Promise<void> {
+async function waitForRegistry(url, child, logFile) {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`docker-registry exited (${child.exitCode}): ${readFileSync(logFile, 'utf8')}`);
@@ -40,8 +41,11 @@ async function waitForRegistry(url: string, child: ChildProcess, logFile: string
   throw new Error(`docker-registry did not answer at ${url} within 30 s: ${readFileSync(logFile, 'utf8')}`);
 }
 
-/** A running registry: `host` is `127.0.0.1:<port>`; `stop()` kills it and removes its storage. */
-export async function startRegistry(): Promise<{ host: string; stop(): void }> {
+/**
+ * A running registry: `host` is `127.0.0.1:<port>`; `stop()` kills it and removes its storage.
+ * @returns {Promise<{ host: string, stop(): void }>}
+ */
+export async function startRegistry() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'swebench-registry-'));
   const logFile = path.join(dir, 'registry.log');
   const host = `127.0.0.1:${await freePort()}`;
