@@ -127,8 +127,10 @@ try {
       for (const l of lines) bytes += Number((await docker('image', 'inspect', '--format', '{{.Size}}', l).catch(() => ({ stdout: '0' }))).stdout);
       return bytes;
     };
-    for (const prefetch of [8, 0]) {
-      process.stderr.write(`scale: ${nRegistry} tasks from the registry, prefetch ${prefetch}…\n`);
+    // prefetch on and off without a budget (the wait is then the pulls'), then the budget run
+    const variants = [{ prefetch: 8 }, { prefetch: 0 }, { prefetch: 8, max_image_disk: budgetGb }];
+    for (const { prefetch, max_image_disk } of variants) {
+      process.stderr.write(`scale: ${nRegistry} tasks from the registry, prefetch ${prefetch}${max_image_disk ? `, budget ${max_image_disk} GB` : ''}…\n`);
       let peak = 0;
       let sampling = true;
       const sampler = (async () => {
@@ -137,13 +139,13 @@ try {
           await new Promise((r) => setTimeout(r, 200));
         }
       })();
-      const m = await measure(`registry-prefetch${prefetch}`, {
-        model: 'oracle', dataset: file, concurrency: 4, image_registry: prefix, images: 'remove', max_image_disk: budgetGb, prefetch,
+      const m = await measure(`registry-prefetch${prefetch}${max_image_disk ? '-budget' : ''}`, {
+        model: 'oracle', dataset: file, concurrency: 4, image_registry: prefix, images: 'remove', prefetch, ...(max_image_disk ? { max_image_disk } : {}),
       });
       sampling = false;
       await sampler;
       const after = (await docker('images', '-q', '--no-trunc')).stdout.split('\n').sort().join(',');
-      results.registry.push({ prefetch, ...m, sampled_peak_gb: peak / 1e9, budget_gb: budgetGb, run_images_left: (await held()) > 0 ? 'some' : 0, others_untouched: after === before });
+      results.registry.push({ prefetch, ...m, sampled_peak_gb: peak / 1e9, budget_gb: max_image_disk ?? null, run_images_left: (await held()) > 0 ? 'some' : 0, others_untouched: after === before });
     }
   }
 } finally {
@@ -168,10 +170,10 @@ else {
     ));
   }
   if (results.registry.length) {
-    process.stdout.write(`\n${nRegistry} distinct images only in a local registry, oracle, --concurrency 4, --images remove --max-image-disk ${budgetGb}\n`);
+    process.stdout.write(`\n${nRegistry} distinct images only in a local registry, oracle, --concurrency 4, --images remove\n`);
     process.stdout.write(table(
-      ['prefetch', 'sessions', 'resolved', 'image wait s (sum)', 'pulled', 'removed', 'peak held GB (sampled)', 'peak held GB (run)', 'run images left', 'others untouched', 'sessions/h'],
-      results.registry.map((r) => [r.prefetch, r.sessions, r.resolved, f(r.images.waitMs / 1000), r.images.pulled, r.images.removed, f(r.sampled_peak_gb, 2), f(r.images.peakHeldBytes / 1e9, 2), r.run_images_left, r.others_untouched, f(r.sessions_per_hour, 0)]),
+      ['prefetch', 'budget GB', 'sessions', 'resolved', 'image wait s (sum)', 'pulled', 'removed', 'peak held GB (sampled)', 'peak held GB (run)', 'run images left', 'others untouched', 'sessions/h'],
+      results.registry.map((r) => [r.prefetch, r.budget_gb ?? '—', r.sessions, r.resolved, f(r.images.waitMs / 1000), r.images.pulled, r.images.removed, f(r.sampled_peak_gb, 2), f(r.images.peakHeldBytes / 1e9, 2), r.run_images_left, r.others_untouched, f(r.sessions_per_hour, 0)]),
     ));
     const [on, off] = results.registry;
     if (on && off) process.stdout.write(`image wait with prefetch / without: ${f(on.images.waitMs / Math.max(1, off.images.waitMs), 3)}\n`);

@@ -73,6 +73,7 @@ export class ImagePipeline {
     this.order = [...new Set(images)];
     for (const image of images) this.left.set(image, (this.left.get(image) ?? 0) + 1);
     for (const image of this.order) this.state.set(image, { kind: 'unknown' });
+    signal.addEventListener('abort', () => this.wake(), { once: true });
     this.stats = { total: this.order.length, presentBefore: 0, pulled: 0, failed: 0, removed: 0, pulledBytes: 0, heldBytes: 0, peakHeldBytes: 0, waitMs: 0 };
   }
 
@@ -143,15 +144,14 @@ export class ImagePipeline {
     this.pump();
   }
 
-  /** Waits until some image changes state (a pull finished, an image was removed). */
+  /**
+   * Waits until some image changes state (a pull finished, an image was removed) or the run is cancelled: one abort
+   * listener on the run's signal wakes every waiter (one per waiting session would pile up on the shared signal).
+   */
   private changed(signal: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const onAbort = () => reject(new CancelledError('cancelled while waiting for an image'));
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.waiters.push(() => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      });
+    return new Promise((resolve) => {
+      if (signal !== this.signal) signal.addEventListener('abort', () => resolve(), { once: true });
+      this.waiters.push(resolve);
     });
   }
 
