@@ -17,6 +17,8 @@ import { readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { arg, flag } from './lib/argv.mjs';
+import { textTable as table } from './lib/stats.mjs';
 import { buildFixtures } from '../test/fixtures/build-fixtures.mjs';
 import { resolveSubmitConfig } from '../dist/config/load.js';
 import { loadTasks } from '../dist/dataset/index.js';
@@ -24,11 +26,6 @@ import { startModelServer } from '../dist/gateway/models/index.js';
 import { createLogger } from '../dist/logger.js';
 import { runSubmit } from '../dist/run/index.js';
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : fallback;
-};
-const flag = (name) => process.argv.includes(name);
 const HARNESSES = arg('--harness', 'opencode,codex,claude-code,qwen-code').split(',');
 const parts = arg('--part', 'nudge,pressure,soak').split(',');
 const maxTasks = Number(arg('--tasks', '8'));
@@ -139,11 +136,6 @@ try {
 }
 
 const f1 = (x) => x.toFixed(1);
-const table = (header, rows) => {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
-  return `${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.map(line).join('\n')}\n`;
-};
 if (flag('--json')) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
 else {
   if (results.nudge) {

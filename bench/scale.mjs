@@ -17,17 +17,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { execa } from 'execa';
+import { arg, flag } from './lib/argv.mjs';
+import { overheadMs, quantile, runFigures } from './lib/submit-figures.mjs';
+import { textTable as table } from './lib/stats.mjs';
 import { buildFixtures } from '../test/fixtures/build-fixtures.mjs';
 import { startRegistry } from '../test/helpers/registry.mjs';
 import { resolveSubmitConfig } from '../dist/config/load.js';
 import { createLogger } from '../dist/logger.js';
 import { runSubmit } from '../dist/run/index.js';
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : fallback;
-};
-const flag = (name) => process.argv.includes(name);
 const parts = arg('--part', 'local,registry').split(',');
 const harness = arg('--harness', 'codex');
 const nTasks = Number(arg('--tasks', '48'));
@@ -53,11 +51,6 @@ function syntheticDataset(name, n, image = (t) => t.image) {
   return { file, rows };
 }
 
-const quantile = (xs, q) => {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
-};
 
 async function managedContainers() {
   return (await docker('ps', '-aq', '--filter', 'label=swebench.managed')).stdout.split('\n').filter(Boolean).length;
@@ -77,12 +70,9 @@ async function measure(runId, flags) {
   lag.disable();
   global.gc?.();
   const rssEnd = process.memoryUsage().rss;
-  const overhead = sessions.map((s) => s.run_ms - s.timings_ms.agent - (s.eval_timings_ms?.eval ?? 0));
+  const overhead = sessions.map(overheadMs);
   return {
-    sessions: sessions.length,
-    resolved: sessions.filter((s) => s.resolved).length,
-    wall_s: wallMs / 1000,
-    sessions_per_hour: (sessions.length / wallMs) * 3_600_000,
+    ...runFigures(sessions, wallMs),
     overhead_p50_ms: quantile(overhead, 0.5),
     overhead_p99_ms: quantile(overhead, 0.99),
     rss_start_mb: rssStart / 2 ** 20,
@@ -155,11 +145,6 @@ try {
 }
 
 const f = (x, d = 1) => (x === null || x === undefined ? '—' : Number(x).toFixed(d));
-const table = (header, rows) => {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
-  return `${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.map(line).join('\n')}\n`;
-};
 if (flag('--json')) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
 else {
   if (results.local.length) {

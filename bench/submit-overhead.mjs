@@ -14,6 +14,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { arg, flag } from './lib/argv.mjs';
+import { overheadMs, quantile, runFigures } from './lib/submit-figures.mjs';
+import { textTable } from './lib/stats.mjs';
 import { buildFixtures } from '../test/fixtures/build-fixtures.mjs';
 import { resolveSubmitConfig } from '../dist/config/load.js';
 import { HARNESS_NAMES } from '../dist/harness/index.js';
@@ -21,11 +24,6 @@ import { createLogger } from '../dist/logger.js';
 import { runSubmit } from '../dist/run/index.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : fallback;
-};
-const flag = (name) => process.argv.includes(name);
 
 const harnesses = arg('--harness', HARNESS_NAMES.join(',')).split(',').filter(Boolean);
 if (flag('--with-pyagent')) harnesses.push('pyagent');
@@ -36,11 +34,6 @@ const logger = createLogger({ level: process.env.SWEBENCH_LOG_LEVEL ?? 'warn' })
 const { tasksFile: dataset } = await buildFixtures({ images: true, log: () => {} });
 const work = await mkdtemp(path.join(os.tmpdir(), 'swebench-bench-submit-'));
 
-const quantile = (xs, q) => {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
-};
 const sec = (ms) => (ms === null ? '—' : (ms / 1000).toFixed(2));
 
 async function runOnce(harness, concurrency) {
@@ -62,16 +55,13 @@ async function runOnce(harness, concurrency) {
   const started = performance.now();
   const summary = await runSubmit(config, { logger, reporter: { onSessionDone: (ses) => sessions.push(ses) } });
   const wallMs = performance.now() - started;
-  const overhead = sessions.map((s) => s.run_ms - s.timings_ms.agent - (s.eval_timings_ms?.eval ?? 0));
+  const overhead = sessions.map(overheadMs);
   const ready = sessions.map((s) => s.agent_first_request_ms).filter((v) => typeof v === 'number');
   const phase = (p) => quantile(sessions.map((s) => s.timings_ms[p]), 0.5);
   return {
     harness,
     concurrency,
-    sessions: sessions.length,
-    resolved: sessions.filter((s) => s.resolved).length,
-    wall_s: wallMs / 1000,
-    sessions_per_hour: (sessions.length / wallMs) * 3_600_000,
+    ...runFigures(sessions, wallMs),
     overhead_p50_ms: quantile(overhead, 0.5),
     overhead_p90_ms: quantile(overhead, 0.9),
     ready_p50_ms: quantile(ready, 0.5),
@@ -101,14 +91,12 @@ if (flag('--json')) {
   process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
 } else {
   const header = ['harness', 'conc', 'sessions', 'resolved', 'wall s', 'sessions/h', 'overhead p50 s', 'overhead p90 s', 'ready p50 s', 'ready p90 s', 'agent p50 s', 'container p50 s', 'setup p50 s', 'patch p50 s'];
-  const table = rows.map((r) => [
+  const body = rows.map((r) => [
     r.harness, String(r.concurrency), String(r.sessions), String(r.resolved), r.wall_s.toFixed(1), r.sessions_per_hour.toFixed(0),
     sec(r.overhead_p50_ms), sec(r.overhead_p90_ms), sec(r.ready_p50_ms), sec(r.ready_p90_ms), sec(r.agent_p50_ms),
     sec(r.container_start_p50_ms), sec(r.harness_setup_p50_ms), sec(r.patch_p50_ms),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
-  const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  process.stdout.write(`${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${table.map(line).join('\n')}\n`);
+  process.stdout.write(textTable(header, body));
   process.stdout.write(`\noverhead = run_ms − agent (the harness's own run) − the eval's test run; ready = launch → first gateway request.\n` +
     `budgets (DESIGN.md): overhead < 3 s per session, harness ready < 2 s. Host: ${os.cpus().length} CPUs.\n`);
 }

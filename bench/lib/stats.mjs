@@ -1,4 +1,4 @@
-// Latency statistics and table formatting shared by the gateway benchmarks.
+// Latency statistics and table formatting shared by the benchmarks.
 
 /** The q-quantile (0..1) of `xs` by nearest rank (xs need not be sorted); NaN when empty. */
 export function percentile(xs, q) {
@@ -30,6 +30,13 @@ export function signedMs(v) {
 export function markdownTable(header, rows) {
   const line = (cells) => `| ${cells.join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+/** A plain-text table for a terminal: the first column left-aligned, the others right-aligned. */
+export function textTable(header, rows) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
+  return `${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.map(line).join('\n')}\n`;
 }
 
 /** Resident set size of a process in MiB, from /proc (Linux); NaN when unavailable. */

@@ -143,7 +143,9 @@ describe.skipIf(!fixturesDir)('fixture images', () => {
       const sh = (cmd: string, input?: string) =>
         execa('docker', ['exec', '-i', name, 'bash', '-c', cmd], { input: input ?? '', all: true, reject: false });
       const evaluate = async () => {
-        const res = await sh('cat > /eval.sh && /bin/bash /eval.sh', script);
+        // one stream inside the container: stdout and stderr (bash -x traces) read as two pipes could interleave
+        // mid-line and cut a test's result line in two (seen once: a sympy `test_… ok` line went missing)
+        const res = await sh('cat > /eval.sh && /bin/bash /eval.sh 2>&1', script);
         const log = res.all ?? '';
         expect(log, `${id}: markers`).toContain(`+ : '${START_TEST_OUTPUT}'`);
         expect(log).toContain(`+ : '${END_TEST_OUTPUT}'`);

@@ -3,6 +3,8 @@
 // pulled under the budget (sampled while it runs) and removes each image after its last session, images that were
 // present before the run are untouched, and an image the registry does not have fails only its sessions.
 import { writeFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -93,6 +95,44 @@ describe.skipIf(!enabled)('submit with images only in a local registry', () => {
     expect(after).toEqual(before);
     expect(await runContainers('mirror')).toEqual([]);
     process.stdout.write(`images: ${JSON.stringify(summary.images)}; sampled peak ${(peak / 1e9).toFixed(2)} GB over ${samples} samples (budget ${budgetGb} GB)\n`);
+  });
+
+  it('a transient registry error (503s for a moment) is retried and the session resolves', async () => {
+    // a proxy on 127.0.0.1 in front of the registry that answers every manifest request of an image with 503 for
+    // 800 ms after the first one: longer than the engine's own quick second try (HEAD, then GET), shorter than our
+    // first retry's 1 s pause
+    const firstSeen = new Map<string, number>();
+    const proxy = http.createServer((req, res) => {
+      const manifest = /^\/v2\/.+\/manifests\//.test(req.url ?? '');
+      if (manifest && !firstSeen.has(req.url!)) firstSeen.set(req.url!, Date.now());
+      if (manifest && Date.now() - firstSeen.get(req.url!)! < 800) {
+        res.writeHead(503, { 'content-type': 'application/json' }).end('{"errors":[{"code":"UNAVAILABLE","message":"service unavailable"}]}');
+        return;
+      }
+      const [host, port] = registry.host.split(':');
+      const up = http.request({ host, port: Number(port), path: req.url, method: req.method, headers: req.headers }, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      });
+      up.on('error', () => res.destroy());
+      req.pipe(up);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const viaProxy = `127.0.0.1:${(proxy.address() as AddressInfo).port}/`;
+    try {
+      const r = await submit([
+        '--harness', 'codex', '--model', 'oracle', '--dataset', path.join(fixturesDir!, 'tasks.jsonl'), '--instance-ids', tasks[0]!.instance_id,
+        '--image-registry', viaProxy, '--images', 'remove', '--output-dir', out, '--run-id', 'flaky', '--timeout', '300', '--json',
+      ]);
+      expect(r.exitCode, r.stderr.slice(-3000)).toBe(0);
+      const [ses] = readSesFiles(path.join(out, 'flaky'));
+      expect(ses!.resolved, `${ses!.status} ${ses!.error}`).toBe(true);
+      expect(r.stderr).toMatch(new RegExp(`pull of ${viaProxy}${tasks[0]!.image}.* failed \\(.*503.*\\); retry 1 of 3 in 1 s`));
+      expect((JSON.parse(r.stdout) as { images: { pulled: number; failed: number } }).images).toMatchObject({ pulled: 1, failed: 0 });
+      expect(await localImages(viaProxy)).toEqual([]);
+    } finally {
+      proxy.close();
+    }
   });
 
   it('an image the registry does not have fails its sessions as infra_error, not the run', async () => {
