@@ -6,8 +6,8 @@ import type { Harness } from '../harness/types.js';
 import type { DockerRuntime } from '../runtime/docker.js';
 import { check, type CheckResult } from './types.js';
 
-const GB = 1e9;
-const gb = (bytes: number) => `${(bytes / GB).toFixed(1)} GB`;
+/** `81.3 GB` (decimal gigabytes, as Docker reports sizes). */
+export const gb = (bytes: number, digits = 1): string => `${(bytes / 1e9).toFixed(digits)} GB`;
 
 /** Engine reachable, its version and storage driver, and the free space where images go. */
 export async function checkEngine(runtime: DockerRuntime): Promise<{ checks: CheckResult[]; ok: boolean }> {

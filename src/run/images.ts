@@ -3,7 +3,7 @@
 // removed once their last session (evaluation included) is done, never letting the images the run pulled exceed
 // `max_image_disk`. An image that was present before the run is never removed. A pull that fails for good fails
 // the sessions that need it (infra_error), not the run.
-import { registryLookup } from '../doctor/docker.js';
+import { gb, registryLookup } from '../doctor/docker.js';
 import { CancelledError, DockerError, throwIfAborted } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Runtime } from '../runtime/types.js';
@@ -50,7 +50,6 @@ type State =
 /** Engine/registry failures worth another try (the registry or the network hiccuped), not "no such image". */
 const TRANSIENT = /timeout|timed out|connection reset|ECONNRESET|EOF|502|503|504|too many requests|TLS handshake|i\/o timeout|temporarily/i;
 const DEFAULT_RETRY_DELAYS_MS = [1_000, 2_000, 4_000];
-const gb = (bytes: number) => `${(bytes / 1e9).toFixed(2)} GB`;
 
 export class ImagePipeline {
   private readonly order: string[];
@@ -93,7 +92,7 @@ export class ImagePipeline {
     if (first !== undefined && free !== null) {
       const need = (await registryLookup(first)).bytes;
       if (need !== undefined && free < need) {
-        throw new DockerError(`not enough disk for the run's images: ${gb(free)} free in the Docker data root, ${first} alone needs ${gb(need)} (compressed)`, {
+        throw new DockerError(`not enough disk for the run's images: ${gb(free, 2)} free in the Docker data root, ${first} alone needs ${gb(need, 2)} (compressed)`, {
           hint: 'Free space (docker image prune), or move the Docker data root to a larger disk.',
         });
       }
@@ -196,7 +195,7 @@ export class ImagePipeline {
         this.stats.pulledBytes += bytes;
         this.stats.heldBytes += bytes;
         this.stats.peakHeldBytes = Math.max(this.stats.peakHeldBytes, this.stats.heldBytes);
-        this.opts.logger.info(`image ${this.stats.pulled + this.stats.presentBefore}/${this.stats.total} ready: ${image} (${gb(bytes)})`);
+        this.opts.logger.info(`image ${this.stats.pulled + this.stats.presentBefore}/${this.stats.total} ready: ${image} (${gb(bytes, 2)})`);
       },
       (err: unknown) => {
         const error = err instanceof Error ? err : new Error(String(err));

@@ -3,13 +3,13 @@
 // is neither local nor pullable; and `submit` against a vLLM that refuses tools: one failure, in seconds, before any
 // container, instead of one per session.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadTasks } from '../../src/dataset/index.js';
 import { startModelServer, type ModelServer } from '../../src/gateway/models/index.js';
+import { closedPort } from '../helpers/fake-upstream.js';
 import { CLI, runContainers, submit } from './submit-helpers.js';
 
 const fixturesDir = inject('fixturesDir');
@@ -19,15 +19,6 @@ interface Check {
   status: string;
   detail: string;
   fix?: string;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer().on('error', reject).listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 describe.skipIf(!fixturesDir)('swebench doctor', () => {
@@ -79,7 +70,7 @@ describe.skipIf(!fixturesDir)('swebench doctor', () => {
   });
 
   it('an unreachable upstream, a wrong model name, max_model_len below --context-window, no streaming', async () => {
-    const port = await freePort();
+    const port = await closedPort();
     const down = await doctor(['--upstream', `http://127.0.0.1:${port}/v1`]);
     expect(down.exitCode).toBe(4);
     expect(down.byId('upstream.models')).toEqual({
@@ -109,7 +100,7 @@ describe.skipIf(!fixturesDir)('swebench doctor', () => {
     expect(noEngine.byId('docker.engine')).toMatchObject({ status: 'fail', detail: `No Docker engine answered at unix://${sock} (ENOENT: socket not found)` });
     expect(noEngine.byId('docker.engine')!.fix).toMatch(/Start the Docker daemon/);
     expect(noEngine.byId('images')).toBeUndefined();
-    const port = await freePort();
+    const port = await closedPort();
     const image = await doctor(['--upstream', servers.healthy!.url, '--image-template', `127.0.0.1:${port}/nowhere/{id}:v1`]);
     expect(image.exitCode).toBe(3);
     expect(image.byId('images')).toEqual({
