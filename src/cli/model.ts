@@ -1,4 +1,4 @@
-// `swebench model serve`: runs a built-in OpenAI-compatible model (oracle, noop, replay, chaos, agentic) until
+// `swebench model serve`: runs a built-in OpenAI-compatible model (oracle, noop, replay, chaos, agentic, loop) until
 // Ctrl-C / SIGTERM; prints one JSON line {url, policy} on stdout once listening, logs go to stderr.
 import type { Command } from 'commander';
 import { loadTasks } from '../dataset/index.js';
@@ -82,7 +82,7 @@ export function registerModel(program: Command): void {
   const model = program.command('model').description('Built-in OpenAI-compatible models for checking harnesses without a GPU.');
   const serve = model
     .command('serve')
-    .description('Serve a built-in model (oracle | noop | replay | chaos | agentic) until Ctrl-C; prints {"url","policy"} on stdout.')
+    .description('Serve a built-in model (oracle | noop | replay | chaos | agentic | loop) until Ctrl-C; prints {"url","policy"} on stdout.')
     .requiredOption('--policy <name>', `model policy: ${Object.keys(MODEL_POLICIES).join(' | ')}`)
     .option('--dataset <src>', 'tasks for the oracle and agentic models: .json/.jsonl/.parquet file or HuggingFace name (required by both)')
     .option('--split <name>', 'dataset split (HuggingFace names)', 'test')

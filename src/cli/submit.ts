@@ -99,7 +99,7 @@ export function addRunOptions(cmd: Command): Command {
     .option('--split <name>', `dataset split (default: ${d.split})`)
     .option('--num-samples <k>', `sessions per task and harness (default: ${d.num_samples})`)
     .option('--concurrency <n>', 'sessions at once (default: from the host: min(cores / 2, memory GiB / 4), between 1 and 24)')
-    .option('--model <name>', 'built-in model started in-process: oracle | noop | chaos | agentic | replay:<run-dir>')
+    .option('--model <name>', 'built-in model started in-process: oracle | noop | chaos | agentic | loop | replay:<run-dir>')
     .option('--upstream <url>', 'OpenAI-compatible chat-completions server, e.g. http://127.0.0.1:8000/v1 (vLLM, SGLang)')
     .option('--upstream-api-key-env <var>', 'environment variable holding the upstream API key')
     .option('--upstream-model <name>', 'model name sent upstream (default: the first of GET /v1/models)')

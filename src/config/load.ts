@@ -100,7 +100,7 @@ export function resolveSubmitConfig(layers: {
   if (config.model !== undefined && config.upstream !== undefined) {
     throw new ConfigError('both a built-in model and an upstream are set', {
       source: `${where('model')} / ${where('upstream')}`,
-      hint: 'Use --model oracle|noop|chaos|agentic|replay:<run-dir> for a built-in model, or --upstream <url> for a model server, not both.',
+      hint: 'Use --model oracle|noop|chaos|agentic|loop|replay:<run-dir> for a built-in model, or --upstream <url> for a model server, not both.',
     });
   }
   if (config.model === undefined && config.upstream === undefined) {

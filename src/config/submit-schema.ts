@@ -172,11 +172,13 @@ export const SUBMIT_DEFAULTS = {
 export const RESUME_FREE_KEYS: ReadonlySet<string> = new Set(['run_id', 'output_dir', 'concurrency', 'pull_concurrency', 'prefetch', 'images', 'max_image_disk']);
 
 /** The parsed `model` value. */
-export type BuiltinModel = { policy: 'oracle' | 'noop' | 'chaos' | 'agentic' } | { policy: 'replay'; runDir: string };
+export type BuiltinModel = { policy: 'oracle' | 'noop' | 'chaos' | 'agentic' | 'loop' } | { policy: 'replay'; runDir: string };
 
-/** Parses `oracle | noop | chaos | agentic | replay:<run-dir>`; undefined when it is none of these. */
+const PLAIN_MODELS: ReadonlySet<string> = new Set(['oracle', 'noop', 'chaos', 'agentic', 'loop']);
+
+/** Parses `oracle | noop | chaos | agentic | loop | replay:<run-dir>`; undefined when it is none of these. */
 export function parseBuiltinModel(model: string): BuiltinModel | undefined {
-  if (model === 'oracle' || model === 'noop' || model === 'chaos' || model === 'agentic') return { policy: model };
+  if (PLAIN_MODELS.has(model)) return { policy: model as Exclude<BuiltinModel['policy'], 'replay'> };
   const m = /^replay:(.+)$/.exec(model);
   return m ? { policy: 'replay', runDir: m[1]! } : undefined;
 }

@@ -1,5 +1,5 @@
 // Where the gateway sends completions: an upstream OpenAI-compatible server (--upstream), or a built-in model
-// started in-process (--model oracle|noop|chaos|agentic|replay:<run-dir>) on 127.0.0.1, so a run needs no GPU.
+// started in-process (--model oracle|noop|chaos|agentic|loop|replay:<run-dir>) on 127.0.0.1, so a run needs no GPU.
 import path from 'node:path';
 import { parseBuiltinModel, DEFAULT_CHAOS_RATES, type SubmitConfig } from '../config/submit-schema.js';
 import type { Task } from '../dataset/types.js';

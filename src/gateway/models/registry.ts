@@ -2,6 +2,7 @@
 import { ConfigError } from '../../errors.js';
 import { createAgenticPolicy } from './agentic.js';
 import { createChaosPolicy } from './chaos.js';
+import { createLoopPolicy } from './loop.js';
 import { createNoopPolicy } from './noop.js';
 import { createOraclePolicy } from './oracle.js';
 import { createReplayPolicy } from './replay.js';
@@ -41,6 +42,7 @@ export const MODEL_POLICIES = {
       throw err;
     }
   },
+  loop: (opts) => createLoopPolicy(opts),
   chaos: async (opts) => createChaosPolicy(opts.chaos ?? {}, await INNER_POLICIES[opts.chaos?.inner ?? 'oracle'](opts)),
 } satisfies Record<ModelServerOptions['policy'], PolicyFactory>;
 

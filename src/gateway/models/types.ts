@@ -94,7 +94,7 @@ export interface AgenticOptions {
 
 /** Options of `startModelServer`, also handed to every policy factory. */
 export interface ModelServerOptions {
-  policy: 'oracle' | 'noop' | 'replay' | 'chaos' | 'agentic';
+  policy: 'oracle' | 'noop' | 'replay' | 'chaos' | 'agentic' | 'loop';
   /** Tasks the oracle looks up by instance id (required by oracle, also as chaos inner policy). */
   tasks?: Task[];
   /** @default '127.0.0.1' */
