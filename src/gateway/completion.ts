@@ -41,10 +41,16 @@ const CLIENT_GONE: ProtocolError = { status: 499, kind: 'client_disconnected', m
 /** Largest upstream error body read (the rest is dropped). */
 const ERROR_BODY_LIMIT = 256 * 1024;
 
+/** The endpoint a completion came in on: its protocol, and the URL's action where the protocol has one (Gemini). */
+export interface CompletionRoute {
+  protocol: Protocol;
+  action?: string;
+}
+
 /** Serves one admitted completion request and writes its record; never throws. */
 export async function serveCompletion(
   deps: CompletionDeps,
-  protocol: Protocol,
+  { protocol, action }: CompletionRoute,
   session: Session,
   seq: number,
   req: IncomingMessage,
@@ -82,7 +88,7 @@ export async function serveCompletion(
     // From here on only JSON texts and the protocol's reply part of the body are kept: the parsed request (the
     // whole conversation) can be collected before the first upstream byte arrives.
     const replyBody = protocol.replyBody ? protocol.replyBody(body) : body;
-    sink = protocol.isStream(body) ? new StreamSink(res, protocol, replyBody, ctx) : new JsonSink(res, protocol, replyBody, ctx);
+    sink = protocol.isStream(body, action) ? new StreamSink(res, protocol, replyBody, ctx) : new JsonSink(res, protocol, replyBody, ctx);
     const outcome = await runAttempts(deps, session, raw.upstreamRequest, sink, signal, rec, started);
     rec.response = outcome.assembled ?? null;
     if (outcome.error) {

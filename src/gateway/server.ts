@@ -6,17 +6,21 @@
 //   POST /s/<session>/v1/responses               openai_responses
 //   POST /s/<session>/v1/messages[?beta=true]    anthropic_messages
 //   GET  /s/<session>/v1/models[/<id>]           the client-facing model
-// Client routes check, in order: session exists (404), token (401), route (404), upstream ready (503 with
-// Retry-After), session open and under its cap (410 / 400), each error in the route's protocol shape.
+//   POST /s/<session>/v1beta/models/<model>:generateContent               gemini (the model may contain `/`; ignored)
+//   POST /s/<session>/v1beta/models/<model>:streamGenerateContent?alt=sse gemini, streaming (the action decides)
+// Client routes check, in order: session exists (404), token (401), route (404), method (405), upstream ready (503
+// with Retry-After), session open and under its cap (410 / 400), each error in the route's protocol shape (Gemini's
+// own codes for the last two: 403 / 400, which gemini-cli does not retry).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logger.js';
 import { handleAdmin } from './admin.js';
 import { hasToken } from './auth.js';
-import { serveCompletion, type CompletionDeps } from './completion.js';
+import { serveCompletion, type CompletionDeps, type CompletionRoute } from './completion.js';
 import { sendJson } from './http-io.js';
+import { GEMINI_ACTIONS } from './protocols/gemini.js';
 import { PROTOCOLS } from './protocols/index.js';
 import type { UpstreamReadiness } from './readiness.js';
-import type { ClientProtocol, Protocol, ProtocolError } from './protocols/types.js';
+import { errorReply, type ClientProtocol, type Protocol, type ProtocolError } from './protocols/types.js';
 import { AbortReason, type SessionRegistry } from './sessions.js';
 
 /** Completion endpoints under `/s/<session>/v1/`. */
@@ -28,6 +32,32 @@ const COMPLETION_ROUTES: Record<string, ClientProtocol> = {
 
 /** Error shape for paths that are not completion routes, by their first segment (e.g. `messages/count_tokens`). */
 const ERROR_SHAPE_BY_PREFIX: Record<string, ClientProtocol> = { messages: 'anthropic_messages', responses: 'openai_responses' };
+
+/** `models/<model>:<action>` under `/v1beta/`: the model may contain `/` (gemini-cli puts it in raw). */
+const GEMINI_PATH = /^models\/(.+):([A-Za-z]+)$/;
+
+/** What a path under `/s/<session>/` names: a completion, the model list, or nothing; each with its error shape. */
+interface ClientTarget {
+  protocol: Protocol;
+  /** Set for completion endpoints. */
+  completion?: CompletionRoute;
+  models?: boolean;
+  /** The path as the client's messages show it (`/v1/…`, `/v1beta/…`). */
+  shown: string;
+}
+
+function clientTarget(version: string, rest: string): ClientTarget {
+  const shown = `/${version}/${rest}`;
+  if (version === 'v1beta') {
+    const action = GEMINI_PATH.exec(rest)?.[2];
+    const protocol = PROTOCOLS.gemini;
+    return action !== undefined && Object.hasOwn(GEMINI_ACTIONS, action) ? { protocol, completion: { protocol, action }, shown } : { protocol, shown };
+  }
+  const completion = COMPLETION_ROUTES[rest];
+  if (completion) return { protocol: PROTOCOLS[completion], completion: { protocol: PROTOCOLS[completion] }, shown };
+  const protocol = PROTOCOLS[ERROR_SHAPE_BY_PREFIX[rest.split('/')[0] ?? ''] ?? 'openai_chat'];
+  return { protocol, models: rest === 'models' || rest.startsWith('models/'), shown };
+}
 
 /** Everything the router needs. */
 export interface GatewayState {
@@ -63,9 +93,9 @@ async function route(state: GatewayState, req: IncomingMessage, res: ServerRespo
   if (pathname === '/admin' || pathname.startsWith('/admin/')) {
     return handleAdmin(req, res, pathname, state.sessions, state.adminToken);
   }
-  const m = /^\/s\/([^/]+)\/v1\/(.*?)\/?$/.exec(pathname);
+  const m = /^\/s\/([^/]+)\/(v1|v1beta)\/(.*?)\/?$/.exec(pathname);
   if (!m) return sendJson(res, 404, { error: { type: 'not_found_error', message: `no route ${pathname}` } });
-  return clientRoute(state, req, res, safeDecode(m[1]!), m[2]!);
+  return clientRoute(state, req, res, safeDecode(m[1]!), clientTarget(m[2]!, m[3]!));
 }
 
 // For orchestrators (k8s readinessProbe, compose healthcheck): not ready while the upstream is loading, or closing.
@@ -84,10 +114,12 @@ function safeDecode(segment: string): string {
   }
 }
 
-async function clientRoute(state: GatewayState, req: IncomingMessage, res: ServerResponse, sessionId: string, rest: string): Promise<void> {
-  const completion = COMPLETION_ROUTES[rest];
-  const protocol: Protocol = PROTOCOLS[completion ?? ERROR_SHAPE_BY_PREFIX[rest.split('/')[0] ?? ''] ?? 'openai_chat'];
-  const fail = (error: ProtocolError, headers?: Record<string, string>) => sendJson(res, error.status, protocol.errorBody(error), headers);
+async function clientRoute(state: GatewayState, req: IncomingMessage, res: ServerResponse, sessionId: string, target: ClientTarget): Promise<void> {
+  const { protocol, completion, shown } = target;
+  const fail = (error: ProtocolError, headers?: Record<string, string>) => {
+    const reply = errorReply(protocol, error);
+    sendJson(res, reply.status, reply.body, headers);
+  };
 
   const session = state.sessions.lookup(sessionId);
   if (!session) return fail({ status: 404, kind: 'not_found', message: `unknown session ${sessionId}` });
@@ -106,14 +138,14 @@ async function clientRoute(state: GatewayState, req: IncomingMessage, res: Serve
     const message = `the gateway is waiting for the upstream model server${upstream.ready ? '' : `: ${upstream.reason}`}`;
     return fail({ status: 503, kind: 'overloaded', message }, { 'retry-after': String(state.upstream.retryAfterSeconds()) });
   };
-  if (rest === 'models' || rest.startsWith('models/')) {
-    if (method !== 'GET') return fail({ status: 405, kind: 'invalid_request', message: `${method} is not allowed on /v1/${rest}` });
+  if (target.models) {
+    if (method !== 'GET') return fail({ status: 405, kind: 'invalid_request', message: `${method} is not allowed on ${shown}` });
     if (upstreamModel === undefined) return notReady();
     const model = { id: upstreamModel, object: 'model', created: 0, owned_by: 'swebench-gateway' };
-    return sendJson(res, 200, rest === 'models' ? { object: 'list', data: [model] } : model);
+    return sendJson(res, 200, shown === '/v1/models' ? { object: 'list', data: [model] } : model);
   }
-  if (!completion) return fail({ status: 404, kind: 'not_found', message: `the gateway does not serve /v1/${rest}` });
-  if (method !== 'POST') return fail({ status: 405, kind: 'invalid_request', message: `${method} is not allowed on /v1/${rest}` });
+  if (!completion) return fail({ status: 404, kind: 'not_found', message: `the gateway does not serve ${shown}` });
+  if (method !== 'POST') return fail({ status: 405, kind: 'invalid_request', message: `${method} is not allowed on ${shown}` });
   if (state.closing) return fail({ status: 503, kind: 'overloaded', message: 'the gateway is shutting down' });
   if (upstreamModel === undefined) return notReady();
 
@@ -128,5 +160,5 @@ async function clientRoute(state: GatewayState, req: IncomingMessage, res: Serve
       controller.abort(new AbortReason({ status: 499, kind: 'client_disconnected', message: 'the client closed the connection' }));
     }
   });
-  await session.run(controller, () => serveCompletion({ ...state.deps, upstreamModel }, protocol, session, admitted.seq, req, res, controller.signal));
+  await session.run(controller, () => serveCompletion({ ...state.deps, upstreamModel }, completion, session, admitted.seq, req, res, controller.signal));
 }

@@ -1,11 +1,12 @@
 // Where upstream chunks go for one client. The streaming sink holds back the HTTP headers and every chunk
 // until the first visible output (text or a tool call), so that failures and reasoning-only attempts can
 // still be retried silently or answered with a proper HTTP error; once committed, failures become
-// protocol-valid terminal events in the stream.
+// protocol-valid terminal events in the stream, or an aborted connection where the protocol has no such event
+// that its client heeds (Gemini).
 import type { ServerResponse } from 'node:http';
 import { hasVisibleDelta } from './assemble.js';
 import { drained, sendJson, startSse } from './http-io.js';
-import type { AssembledCompletion, ChatChunk, Protocol, ProtocolError, StreamTranslator, TranslateContext } from './protocols/types.js';
+import { errorReply, type AssembledCompletion, type ChatChunk, type Protocol, type ProtocolError, type StreamTranslator, type TranslateContext } from './protocols/types.js';
 
 /**
  * The client side of one completion. `finish`/`fail` prepare the terminal part of the response (the JSON body,
@@ -41,8 +42,8 @@ abstract class BaseSink {
   /** An error as JSON with its status (nothing to send if the client is gone). */
   protected jsonError(err: ProtocolError): number {
     if (this.res.destroyed) return this.res.headersSent ? this.res.statusCode : 499;
-    this.pending = { status: err.status, body: this.protocol.errorBody(err) };
-    return err.status;
+    this.pending = errorReply(this.protocol, err);
+    return this.pending.status;
   }
 
   end(): void {
@@ -77,8 +78,8 @@ export class JsonSink extends BaseSink implements Sink {
 }
 
 /**
- * Failures a streaming Responses or Messages client gets as the protocol's in-stream terminal event
- * (`response.failed` / `event: error`) even when nothing was sent yet: a reasoning-only answer is a model
+ * Failures a streaming Responses, Messages or Gemini client gets as the protocol's in-stream terminal event
+ * (`response.failed` / `event: error` / `data: {"error"}`) even when nothing was sent yet: a reasoning-only answer is a model
  * failure inside a healthy HTTP exchange. Transport failures (429, 5xx, refused) keep their HTTP status.
  */
 const IN_STREAM_BEFORE_OUTPUT: ReadonlySet<string> = new Set(['empty_output']);
@@ -94,6 +95,8 @@ export class StreamSink extends BaseSink implements Sink {
   private translator: StreamTranslator | undefined;
   /** Translated bytes not yet written. */
   private out = '';
+  /** The failure has no in-stream form in this protocol: `end()` aborts the connection instead of ending the stream. */
+  private abortAtEnd = false;
 
   get committed(): boolean {
     return this.translator !== undefined;
@@ -145,8 +148,17 @@ export class StreamSink extends BaseSink implements Sink {
       this.held = []; // the discarded reasoning must not reach the client
       this.commit();
     }
-    if (!this.res.destroyed) this.tail = this.out + this.translator!.error(err);
+    if (!this.res.destroyed) {
+      const events = this.translator!.error(err);
+      this.abortAtEnd = events === undefined;
+      this.tail = this.out + (events ?? '');
+    }
     this.out = '';
     return 200;
+  }
+
+  override end(): void {
+    if (this.abortAtEnd) this.res.destroy();
+    else super.end();
   }
 }

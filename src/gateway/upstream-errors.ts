@@ -18,6 +18,14 @@ export const CONTEXT_LENGTH_RE = /maximum context length is (\d+) tokens/i;
 // Other servers' wordings (OpenAI's code, SGLang, Anthropic-style backends).
 const CONTEXT_LENGTH_CODE_RE = /context_length_exceeded|prompt is too long|longer than the model's context length|exceeds the model's (maximum )?context length/i;
 
+/** The token figures of a context-overflow message (vLLM's and similar wordings), for clients that parse their own wording. */
+export function contextLengthFigures(message: string): { used: string; max: string } | undefined {
+  const max = CONTEXT_LENGTH_RE.exec(message)?.[1];
+  const used =
+    /(\d+) in the messages/i.exec(message)?.[1] ?? /has (\d+) input tokens/i.exec(message)?.[1] ?? /requested (\d+) tokens/i.exec(message)?.[1];
+  return max && used ? { used, max } : undefined;
+}
+
 /** Network-level error codes worth a retry: nothing reached the model, or the connection dropped. */
 const RETRYABLE_ERROR_CODES: ReadonlySet<string> = new Set([
   'ECONNREFUSED',

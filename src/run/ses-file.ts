@@ -26,7 +26,7 @@ export const SESSION_PHASES = ['container_start', 'harness_setup', 'agent', 'pat
 export type SessionPhase = (typeof SESSION_PHASES)[number];
 
 /** The client protocols a harness speaks (`trajectory.metadata.api_type`). */
-export const API_TYPES = ['openai_chat', 'openai_responses', 'anthropic_messages'] as const satisfies readonly ClientProtocol[];
+export const API_TYPES = ['openai_chat', 'openai_responses', 'anthropic_messages', 'gemini'] as const satisfies readonly ClientProtocol[];
 
 /**
  * Version 3 adds `nudges` and `compactions`; version 2 made the file strict with a top-level `empty_generation`.

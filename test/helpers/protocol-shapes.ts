@@ -1,4 +1,4 @@
-// Order and shape rules of the three streaming wire formats the gateway serves, checked on the raw SSE bytes a
+// Order and shape rules of the four streaming wire formats the gateway serves, checked on the raw SSE bytes a
 // client received (reference: gateway-protocols.md §1–2, harness probes). Each checker returns the problems it
 // found (empty = conforming) plus the parsed events, so a test can assert `problems` is `[]` and inspect events,
 // and a negative test can show that a doctored stream is rejected.
@@ -253,5 +253,64 @@ export function checkChatStream(text: string): ShapeReport {
     if (data.choices[0].finish_reason) finishes++;
   });
   if (finishes !== 1) problems.push(`expected one finish chunk, got ${finishes}`);
+  return { events, problems };
+}
+
+const GEMINI_FINISH = new Set(['STOP', 'MAX_TOKENS', 'SAFETY', 'RECITATION', 'OTHER', 'MALFORMED_FUNCTION_CALL']);
+
+/** A Gemini part's problems: exactly one of text / functionCall, `thought` only on text, args an object. */
+function geminiPartProblems(part: Json, at: string): string[] {
+  const kinds = ['text', 'functionCall'].filter((k) => part[k] !== undefined);
+  if (kinds.length !== 1) return [`${at}: expected exactly one of text, functionCall, got ${kinds.join(', ') || 'none'}`];
+  const out: string[] = [];
+  if (part.text !== undefined && typeof part.text !== 'string') out.push(`${at}: text is not a string`);
+  if (part.thought !== undefined && (part.thought !== true || part.text === undefined)) out.push(`${at}: thought must be true and on a text part`);
+  if (part.thoughtSignature !== undefined && typeof part.thoughtSignature !== 'string') out.push(`${at}: thoughtSignature is not a string`);
+  const fc = part.functionCall;
+  if (fc !== undefined && (typeof fc.name !== 'string' || !fc.args || typeof fc.args !== 'object' || Array.isArray(fc.args))) {
+    out.push(`${at}: functionCall needs a name and an args object`);
+  }
+  return out;
+}
+
+/**
+ * Gemini `streamGenerateContent?alt=sse` rules (reference harness-more.md §2c): unnamed `data:` frames, no `[DONE]`;
+ * each a GenerateContentResponse with one candidate (index 0, role model, valid parts) and the same modelVersion and
+ * responseId; `finishReason` and `usageMetadata` only on the last event, which has the finishReason. An in-stream
+ * `{error:{code,message,status}}` may only be the sole event (what gemini-cli takes for an empty answer).
+ */
+export function checkGeminiStream(text: string): ShapeReport {
+  const problems: string[] = [];
+  const frames = rawFrames(text, problems);
+  const events: ShapeReport['events'] = frames.map((f, i) => {
+    if (f.event !== undefined) problems.push(`frame ${i}: Gemini frames carry no event line`);
+    if (f.data === '[DONE]') problems.push(`frame ${i}: Gemini streams have no [DONE]`);
+    return { data: f.data === '[DONE]' ? {} : parseData(f, i, problems) };
+  });
+  if (events.length === 0) problems.push('no events');
+  const first = events[0]?.data ?? {};
+  events.forEach(({ data }, i) => {
+    const at = `event ${i}`;
+    const last = i === events.length - 1;
+    if (data.error !== undefined) {
+      const e = data.error;
+      if (events.length !== 1) problems.push(`${at}: an error event must be the only event`);
+      if (!isNum(e?.code) || typeof e?.message !== 'string' || typeof e?.status !== 'string') problems.push(`${at}: error is not {code, message, status}`);
+      return;
+    }
+    if (!Array.isArray(data.candidates) || data.candidates.length !== 1) return void problems.push(`${at}: expected one candidate`);
+    const c = data.candidates[0];
+    if (c.index !== 0 || c.content?.role !== 'model' || !Array.isArray(c.content?.parts)) problems.push(`${at}: candidate is not {content:{role:model, parts:[]}, index:0}`);
+    (c.content?.parts ?? []).forEach((p: Json, j: number) => problems.push(...geminiPartProblems(p, `${at} part ${j}`)));
+    if (c.finishReason !== undefined && !last) problems.push(`${at}: finishReason before the last event`);
+    if (last && !GEMINI_FINISH.has(c.finishReason)) problems.push(`${at}: last event has no known finishReason (${c.finishReason})`);
+    if (data.usageMetadata !== undefined) {
+      if (!last) problems.push(`${at}: usageMetadata before the last event`);
+      const u = data.usageMetadata;
+      if (!isNum(u.promptTokenCount) || !isNum(u.candidatesTokenCount) || !isNum(u.totalTokenCount)) problems.push(`${at}: usageMetadata counts are not numbers`);
+    }
+    if (typeof data.modelVersion !== 'string' || data.modelVersion !== first.modelVersion) problems.push(`${at}: modelVersion missing or changed`);
+    if (typeof data.responseId !== 'string' || data.responseId !== first.responseId) problems.push(`${at}: responseId missing or changed`);
+  });
   return { events, problems };
 }

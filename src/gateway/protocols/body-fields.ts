@@ -66,6 +66,16 @@ export function argumentsText(v: unknown): string {
   return JSON.stringify(v ?? {});
 }
 
+/** Tool arguments as the object Anthropic's `input` and Gemini's `args` must be; unparsable text becomes `{}` (the tool then reports it). */
+export function argumentsObject(args: string): Json {
+  try {
+    const parsed: unknown = JSON.parse(args === '' ? '{}' : args);
+    return isObject(parsed) ? parsed : {};
+  } catch {
+    return {};
+  }
+}
+
 /** A short description of a value for error messages. */
 export function describe(v: unknown): string {
   if (v === null) return 'null';

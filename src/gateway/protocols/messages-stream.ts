@@ -1,6 +1,7 @@
 // Upstream chat chunks -> Anthropic Messages SSE (message_start, content blocks, message_delta, message_stop).
 // Anthropic blocks are strictly sequential while chat tool-call deltas may interleave across indexes, so one
 // tool block streams live and every other tool (and anything after it) is buffered and replayed in order.
+import { contextLengthFigures } from '../upstream-errors.js';
 import { isObject, lookup } from './body-fields.js';
 import { newId, toAnthropicToolId } from './ids.js';
 import { sseEvent } from './sse.js';
@@ -232,12 +233,8 @@ export const MESSAGES_ERROR_TYPES: Record<string, string> = {
 /** Context overflow in Anthropic's words ("prompt is too long: N tokens > M maximum"), which claude-code recognises. */
 function messagesErrorMessage(err: ProtocolError): string {
   if (err.kind !== 'context_length_exceeded' || /^prompt is too long/i.test(err.message)) return err.message;
-  const max = /maximum context length is (\d+)/i.exec(err.message)?.[1];
-  const used =
-    /(\d+) in the messages/i.exec(err.message)?.[1] ??
-    /has (\d+) input tokens/i.exec(err.message)?.[1] ??
-    /requested (\d+) tokens/i.exec(err.message)?.[1];
-  if (max && used) return `prompt is too long: ${used} tokens > ${max} maximum`;
+  const figures = contextLengthFigures(err.message);
+  if (figures) return `prompt is too long: ${figures.used} tokens > ${figures.max} maximum`;
   return `prompt is too long: ${err.message}`;
 }
 

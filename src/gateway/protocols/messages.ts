@@ -1,6 +1,6 @@
 // The Anthropic Messages protocol (claude-code): request translation, streaming and non-streaming output,
 // errors, and which requests are side traffic (titles, compaction, small-model calls).
-import { isObject, type Json } from './body-fields.js';
+import { argumentsObject, isObject, type Json } from './body-fields.js';
 import { toAnthropicToolId, newId } from './ids.js';
 import { messagesToChat, systemText } from './messages-request.js';
 import { MessagesStream, messagesErrorBody, messagesUsage, stopReason } from './messages-stream.js';
@@ -57,7 +57,7 @@ function messageObject(a: AssembledCompletion, body: unknown, ctx: TranslateCont
   if (a.reasoning) content.push({ type: 'thinking', thinking: a.reasoning, signature: ctx.sealReasoning(a.reasoning) });
   if (a.content) content.push({ type: 'text', text: a.content });
   for (const tc of a.tool_calls) {
-    content.push({ type: 'tool_use', id: toAnthropicToolId(tc.id), name: tc.name, input: parseToolInput(tc.arguments) });
+    content.push({ type: 'tool_use', id: toAnthropicToolId(tc.id), name: tc.name, input: argumentsObject(tc.arguments) });
   }
   return {
     id: newId('msg'),
@@ -69,16 +69,6 @@ function messageObject(a: AssembledCompletion, body: unknown, ctx: TranslateCont
     stop_sequence: null,
     usage: messagesUsage(a.usage),
   };
-}
-
-/** Tool arguments as the object Anthropic's `input` must be; unparsable text becomes `{}` (the tool then reports it). */
-function parseToolInput(args: string): Json {
-  try {
-    const parsed: unknown = JSON.parse(args === '' ? '{}' : args);
-    return isObject(parsed) ? parsed : {};
-  } catch {
-    return {};
-  }
 }
 
 function lastUserText(messages: unknown): string {

@@ -2,7 +2,7 @@
 // translators (pure code: client request -> upstream chat request, upstream chat chunks -> client events).
 
 /** Wire protocol a client speaks; also the ses file's `trajectory.metadata.api_type`. */
-export type ClientProtocol = 'openai_chat' | 'openai_responses' | 'anthropic_messages';
+export type ClientProtocol = 'openai_chat' | 'openai_responses' | 'anthropic_messages' | 'gemini';
 
 /** What a completion was for: a normal agent turn, a context compaction, a title, or other side traffic. */
 export type RecordKind = 'turn' | 'compaction' | 'title' | 'auxiliary';
@@ -128,8 +128,12 @@ export interface StreamTranslator {
   chunkRaw?(chunk: ChatChunk, raw: string): string;
   /** The upstream finished normally; emit the terminal events (completed / incomplete on `length`). */
   end(assembled: AssembledCompletion): string;
-  /** A failure after the stream started (or before, for streaming clients): emit protocol-valid terminal error events. */
-  error(err: ProtocolError): string;
+  /**
+   * A failure after the stream started (or before, for streaming clients): emit protocol-valid terminal error events.
+   * `undefined` when the protocol cannot carry this failure inside the stream (gemini-cli takes an in-stream error
+   * after output for a normal end): the sink then aborts the connection, which the client sees as a transport failure.
+   */
+  error(err: ProtocolError): string | undefined;
 }
 
 /** One client protocol: request translation, streaming and non-streaming response translation, error shapes. */
@@ -137,7 +141,8 @@ export interface Protocol {
   readonly name: ClientProtocol;
   /** Translate the client body into an upstream chat request. Throws ProtocolRequestError on invalid input. */
   toChat(body: unknown, ctx: TranslateContext): ChatRequest;
-  isStream(body: unknown): boolean;
+  /** Whether the client wants SSE: from the body, or from the URL's `action` where the protocol puts it there (Gemini). */
+  isStream(body: unknown, action?: string): boolean;
   /** What the request is for (compaction, title, …) from its body and headers. */
   kind(body: unknown, headers: Record<string, string | string[] | undefined>): RecordKind;
   /**
@@ -148,8 +153,15 @@ export interface Protocol {
   createStream(body: unknown, ctx: TranslateContext): StreamTranslator;
   /** Non-streaming response body. */
   toResponse(assembled: AssembledCompletion, body: unknown, ctx: TranslateContext): unknown;
-  /** Non-streaming error body (sent with `err.status`). */
+  /** Non-streaming error body (sent with `errorStatus(err)`, else `err.status`). */
   errorBody(err: ProtocolError): unknown;
+  /** The HTTP status of an error where the protocol's clients need another one than `err.status` (Gemini's codes). */
+  errorStatus?(err: ProtocolError): number;
+}
+
+/** An error as the protocol answers it before streaming: HTTP status and body. */
+export function errorReply(protocol: Protocol, err: ProtocolError): { status: number; body: unknown } {
+  return { status: protocol.errorStatus?.(err) ?? err.status, body: protocol.errorBody(err) };
 }
 
 /** Thrown by `toChat` when the client body is malformed: becomes a 400 in the protocol's error shape. */
