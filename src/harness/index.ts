@@ -3,6 +3,7 @@
 import { ConfigError } from '../errors.js';
 import { claudeCode } from './claude-code.js';
 import { codex } from './codex.js';
+import { geminiCli } from './gemini-cli.js';
 import { noop } from './noop.js';
 import { opencode } from './opencode.js';
 import { qwenCode } from './qwen-code.js';
@@ -14,6 +15,7 @@ export const HARNESSES = {
   codex,
   'claude-code': claudeCode,
   'qwen-code': qwenCode,
+  'gemini-cli': geminiCli,
   noop,
 } satisfies Record<string, Harness>;
 

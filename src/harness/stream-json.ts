@@ -1,8 +1,9 @@
-// claude-code and qwen-code both print `--output-format stream-json`: one JSON event per line (system/init,
-// assistant, user = tool results, retries, and a final `result`). Failures are told by the `result` event
-// (`is_error`, `subtype`, `terminal_reason`, the `result` text or `error.message`) and by retry events, never
-// by assistant/user events, which carry whatever the model wrote and the repository's commands printed. This
-// turns such output into the plain text lines the shared classifier (classify.ts) reads.
+// claude-code, qwen-code and gemini-cli all print `--output-format stream-json`: one JSON event per line
+// (system/init, assistant, user = tool results, retries, and a final `result`). Failures are told by the
+// `result` event (`is_error`, `subtype` or gemini's `status: "error"`, `terminal_reason`, the `result` text or
+// `error.message`), by retry events and by gemini's `error` events, never by assistant/user/tool events, which
+// carry whatever the model wrote and the repository's commands printed. This turns such output into the plain
+// text lines the shared classifier (classify.ts) reads.
 
 type Json = Record<string, unknown>;
 
@@ -10,7 +11,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim
 
 /** One plain line for a failed `result` event: `result <subtype> (<terminal_reason>): <why>`. */
 function resultLine(e: Json): string | undefined {
-  if (e.is_error !== true && !/error/i.test(String(e.subtype ?? ''))) return undefined;
+  if (e.is_error !== true && e.status !== 'error' && !/error/i.test(String(e.subtype ?? ''))) return undefined;
   const error = e.error as Json | undefined;
   const errors = Array.isArray(e.errors) ? e.errors.filter((x): x is string => typeof x === 'string') : [];
   const why = str(e.result) ?? str(error?.message) ?? (errors.length ? errors.join('; ') : undefined) ?? 'no message';
@@ -63,6 +64,9 @@ export function streamJsonDiagnostics(output: string): string {
       if (line) lines.push(line);
     } else if (e.type === 'system' && /retry/i.test(String(e.subtype ?? ''))) {
       lines.push(retryLine(e));
+    } else if (e.type === 'error') {
+      // gemini-cli: `{"type":"error","severity":"warning"|"error","message":…}` (its loop detector, a bad reply)
+      lines.push(`error${str(e.severity) ? ` (${String(e.severity)})` : ''}: ${str(e.message) ?? 'no message'}`);
     }
   }
   return lines.join('\n');

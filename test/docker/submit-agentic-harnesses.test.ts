@@ -12,7 +12,8 @@ import { findShellTool } from '../../src/gateway/models/index.js';
 import { readJson, readSesFiles, runContainers, submit } from './submit-helpers.js';
 
 const fixturesDir = inject('fixturesDir');
-const HARNESSES = ['opencode', 'codex', 'claude-code', 'qwen-code'];
+// gemini-cli here is the Gemini protocol's multi-turn tool loop with the real CLI (its own read_file, grep_search, replace, …)
+const HARNESSES = ['opencode', 'codex', 'claude-code', 'qwen-code', 'gemini-cli'];
 const TASKS = fixturesDir
   ? readFileSync(path.join(fixturesDir, 'tasks.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { instance_id: string }).instance_id)
   : [];
@@ -62,7 +63,7 @@ describe.skipIf(!fixturesDir)('submit --model agentic with each real harness res
   });
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-  it('opencode, codex, claude-code, qwen-code: 100% resolved, ≥ 10 completions per session, own tools used', async () => {
+  it(`${HARNESSES.join(', ')}: 100% resolved, ≥ 10 completions per session, own tools used`, async () => {
     const config = path.join(out, 'agentic.yaml');
     writeFileSync(config, 'agentic:\n  text_rate: 0\n  wrong_patch_rate: 0\n');
     const r = await submit([
