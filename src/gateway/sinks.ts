@@ -158,7 +158,13 @@ export class StreamSink extends BaseSink implements Sink {
   }
 
   override end(): void {
-    if (this.abortAtEnd) this.res.destroy();
-    else super.end();
+    if (!this.abortAtEnd) return super.end();
+    // What was produced still reaches the client (destroy() would drop unsent bytes, headers included); then the
+    // connection closes without the stream's terminating chunk, which the client sees as a transport failure.
+    const socket = this.res.socket;
+    if (this.tail && !this.res.destroyed) this.res.write(this.tail);
+    this.tail = '';
+    if (socket && !socket.destroyed) socket.end(() => socket.destroy());
+    else this.res.destroy();
   }
 }

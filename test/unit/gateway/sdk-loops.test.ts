@@ -2,7 +2,8 @@
 // the way the harnesses do. Each loop advertises the harness's real shell tool, executes the call the oracle makes
 // with real bash in a temp git repo, sends the result back in the protocol's own format, and ends on a final text.
 // The gold patch must then be in the repo, and the records file must hold one line per completion. A raw fetch of
-// every request also checks the SSE bytes against the order and shape rules of the reference notes.
+// every request also checks the SSE bytes against the order and shape rules of the reference notes. Gemini has no
+// SDK among the dev dependencies: its loop is raw HTTP in the exact shape gemini-cli 0.61.0 sends.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -14,7 +15,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startGateway, type ClientProtocol, type CompletionRecord, type GatewayHandle, type SessionCredentials } from '../../../src/gateway/index.js';
 import { startModelServer, type ModelServer } from '../../../src/gateway/models/index.js';
 import { createLogger } from '../../../src/logger.js';
-import { checkChatStream, checkMessagesStream, checkResponsesStream } from '../../helpers/protocol-shapes.js';
+import { checkChatStream, checkGeminiStream, checkMessagesStream, checkResponsesStream } from '../../helpers/protocol-shapes.js';
 import { HARNESS_TOOLS, makeRepo, makeTask, ORIGINAL } from '../models/helpers.js';
 
 const UPSTREAM_KEY = `sk-upstream-SECRET-${Math.random().toString(36).slice(2)}`;
@@ -310,6 +311,92 @@ describe('anthropic messages (claude: Bash tool)', () => {
   });
 });
 
+describe('gemini (gemini-cli: run_shell_command), raw HTTP in the shape gemini-cli 0.61.0 sends', () => {
+  // gemini-cli's shell, edit and write tools as it declares them (reference harness-more.md §2c)
+  const functionDeclarations = [
+    {
+      name: 'run_shell_command',
+      description: 'This tool executes a given shell command as `bash -c <command>`.',
+      parametersJsonSchema: {
+        type: 'object',
+        properties: { command: { type: 'string' }, description: { type: 'string' }, dir_path: { type: 'string' }, is_background: { type: 'boolean' }, delay_ms: { type: 'integer' } },
+        required: ['command'],
+      },
+    },
+    {
+      name: 'replace',
+      description: 'Replaces text within a file.',
+      parametersJsonSchema: {
+        type: 'object',
+        properties: { file_path: { type: 'string' }, instruction: { type: 'string' }, old_string: { type: 'string' }, new_string: { type: 'string' }, allow_multiple: { type: 'boolean' } },
+        required: ['file_path', 'instruction', 'old_string', 'new_string'],
+      },
+    },
+    {
+      name: 'write_file',
+      description: 'Writes content to a specified file.',
+      parametersJsonSchema: { type: 'object', properties: { file_path: { type: 'string' }, content: { type: 'string' } }, required: ['file_path', 'content'] },
+    },
+  ];
+  const base = {
+    systemInstruction: { role: 'user', parts: [{ text: 'You are Gemini CLI, an interactive CLI agent specializing in software engineering tasks.' }] },
+    tools: [{ functionDeclarations }],
+    generationConfig: { temperature: 1, topP: 0.95, topK: 64, thinkingConfig: { includeThoughts: true } },
+  };
+  const prompt = { role: 'user', parts: [{ text: '<session_context>\nThis is the Gemini CLI.\n</session_context>' }, { text: task.problem_statement }] };
+  const url = (s: SessionCredentials, action: string) => `${s.base_url.replace(/\/v1$/, '')}/v1beta/models/Qwen/Qwen3-Coder-30B-A3B-Instruct:${action}`;
+  const headers = (s: SessionCredentials) => ({ 'x-goog-api-key': s.token });
+
+  /** A streamed turn's events, shape-checked. */
+  async function streamTurn(s: SessionCredentials, contents: unknown[]): Promise<Array<Record<string, any>>> {
+    const report = checkGeminiStream(await rawSse(url(s, 'streamGenerateContent?alt=sse'), headers(s), { ...base, contents }));
+    expect(report.problems).toEqual([]);
+    return report.events.map((e) => e.data);
+  }
+
+  it('runs the tool loop over :streamGenerateContent, echoing the functionCall id back, and applies the gold patch', async () => {
+    const s = session();
+    const first = await streamTurn(s, [prompt]);
+    const parts = first.flatMap((e) => e.candidates[0].content.parts) as Array<Record<string, any>>;
+    const calls = parts.filter((p) => p.functionCall);
+    expect(calls).toHaveLength(1);
+    const call = calls[0]!.functionCall as { id: string; name: string; args: { command: string } };
+    expect(call.name).toBe('run_shell_command');
+    expect(call.id).toBeTruthy();
+    expect(first.at(-1)!.candidates[0].finishReason).toBe('STOP');
+    const output = runShell(call.args.command);
+    expectGoldPatchApplied();
+
+    // gemini-cli's history: the call part with its synthetic signature, then the response in its untrusted_context wrapper
+    const wrapped = `<untrusted_context>\nOutput: ${output.trim() || '(empty)'}\nProcess Group PGID: 4242\n</untrusted_context>`;
+    const contents = [
+      prompt,
+      { role: 'model', parts: [{ functionCall: call, thoughtSignature: 'skip_thought_signature_validator' }] },
+      { role: 'user', parts: [{ functionResponse: { id: call.id, name: call.name, response: { output: wrapped } } }] },
+    ];
+    const second = await streamTurn(s, contents);
+    const text = second.flatMap((e) => e.candidates[0].content.parts).map((p: Record<string, any>) => p.text ?? '').join('');
+    expect(text).toContain(`I applied the gold patch of ${task.instance_id}`);
+    expect(second.at(-1)!.usageMetadata.totalTokenCount).toBeGreaterThan(0);
+    expectGoldPatchApplied();
+    expectRecords(s.session_id, 'gemini', wrapped);
+    expect(records(s.session_id).map((r) => r.client_request.path)).toEqual(Array(2).fill(`/s/${s.session_id}/v1beta/models/Qwen/Qwen3-Coder-30B-A3B-Instruct:streamGenerateContent?alt=sse`));
+
+    // the same two turns over non-streaming :generateContent
+    const whole = session();
+    const post = async (c: unknown[]) => {
+      const res = await fetch(url(whole, 'generateContent'), { method: 'POST', headers: { 'content-type': 'application/json', ...headers(whole) }, body: JSON.stringify({ ...base, contents: c }) });
+      expect(res.status).toBe(200);
+      return (await res.json()) as { candidates: Array<{ content: { parts: Array<Record<string, any>> }; finishReason: string }> };
+    };
+    const w1 = await post([prompt]);
+    expect(w1.candidates[0]!.content.parts.map((p) => p.functionCall?.name)).toEqual(['run_shell_command']);
+    const w2 = await post(contents);
+    expect(w2.candidates[0]!.content.parts).toEqual([{ text: expect.stringContaining(`I applied the gold patch of ${task.instance_id}`) }]);
+    expect(records(whole.session_id).map((r) => r.response?.finish_reason)).toEqual(['tool_calls', 'stop']);
+  });
+});
+
 describe('the shape checkers reject broken streams (so the checks above can fail)', () => {
   it('flag a reordered, truncated or renumbered Responses stream', async () => {
     const s = session();
@@ -345,6 +432,20 @@ describe('the shape checkers reject broken streams (so the checks above can fail
     const frames = text.split('\n\n').filter(Boolean);
     const finish = frames.find((f) => f.includes('"finish_reason":"stop"'))!;
     expect(checkChatStream(`${[finish, ...frames].join('\n\n')}\n\n`).problems.join('\n')).toMatch(/finish/);
+  });
+
+  it('flag a Gemini stream with [DONE], an event line, an early finishReason or a bad part', async () => {
+    const s = session();
+    const url = `${s.base_url.replace(/\/v1$/, '')}/v1beta/models/m:streamGenerateContent?alt=sse`;
+    const text = await rawSse(url, { 'x-goog-api-key': s.token }, { contents: [{ role: 'user', parts: [{ text: 'hi' }] }] });
+    expect(checkGeminiStream(text).problems).toEqual([]);
+    const frames = text.split('\n\n').filter(Boolean);
+    const join = (f: string[]) => `${f.join('\n\n')}\n\n`;
+    expect(checkGeminiStream(`${text}data: [DONE]\n\n`).problems.join('\n')).toMatch(/no \[DONE\]/);
+    expect(checkGeminiStream(`event: message\n${text}`).problems.join('\n')).toMatch(/no event line/);
+    expect(checkGeminiStream(join([frames.at(-1)!, ...frames])).problems.join('\n')).toMatch(/finishReason before the last event/);
+    expect(checkGeminiStream(join(frames.slice(0, -1))).problems.join('\n')).toMatch(/no known finishReason/);
+    expect(checkGeminiStream(text.replace('"text":', '"txt":')).problems.join('\n')).toMatch(/exactly one of text, functionCall/);
   });
 });
 
