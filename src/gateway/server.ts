@@ -46,6 +46,7 @@ interface ClientTarget {
   shown: string;
 }
 
+/** Resolves `/<version>/<rest>` under a session: Gemini's `v1beta` actions, the `/v1` completion routes, the model list. */
 function clientTarget(version: string, rest: string): ClientTarget {
   const shown = `/${version}/${rest}`;
   if (version === 'v1beta') {
