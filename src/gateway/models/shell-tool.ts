@@ -1,6 +1,6 @@
 // Finds the shell tool a harness advertises and builds valid arguments for it from its JSON schema,
 // so one oracle drives opencode (`bash`), codex (`exec_command`/`shell`), claude (`Bash`), qwen and
-// gemini (`run_shell_command`) without knowing which harness is on the other end.
+// gemini (`run_shell_command`), openclaw (`exec`) without knowing which harness is on the other end.
 import type { ChatTool } from '../protocols/types.js';
 
 type Schema = Record<string, unknown>;
@@ -19,7 +19,14 @@ export const SHELL_TOOL_NAMES = [
   'run_command',
   'execute_command',
   'run_terminal_cmd',
+  'exec',
 ] as const;
+
+/**
+ * Generic names other tools also use, accepted only with this command property: openclaw's shell tool is `exec`
+ * (`command`), but in its code mode `exec` runs JavaScript, and shell text must not be sent there.
+ */
+const COMMAND_PROPERTY_OF: Partial<Record<string, string>> = { exec: 'command' };
 
 /** Names of the property that carries the command, in preference order. */
 export const COMMAND_PROPERTIES = ['command', 'cmd', 'script', 'commands', 'shell_command', 'code'] as const;
@@ -100,7 +107,8 @@ export function findShellTool(tools: ReadonlyArray<ChatTool | Record<string, unk
   });
   for (const c of candidates) {
     const cmd = commandPropertyOf(c.schema);
-    if (cmd) return { name: c.name!, schema: c.schema, commandProperty: cmd.name, argv: cmd.argv };
+    const wanted = COMMAND_PROPERTY_OF[c.name!.toLowerCase()];
+    if (cmd && (wanted === undefined || cmd.name === wanted)) return { name: c.name!, schema: c.schema, commandProperty: cmd.name, argv: cmd.argv };
   }
   return undefined;
 }

@@ -27,7 +27,7 @@ import { collect, FIXED, makeRepo, makeTask, ORIGINAL, schemaProblems } from './
 type Tool = OpenAI.Chat.Completions.ChatCompletionFunctionTool;
 type Msg = OpenAI.Chat.Completions.ChatCompletionMessageParam;
 const HARNESS_TOOLS = JSON.parse(readFileSync(path.join(import.meta.dirname, 'fixtures/harness-tools.json'), 'utf8')) as Record<string, Tool[]>;
-const HARNESSES = ['opencode', 'codex', 'claude-code', 'qwen-code'] as const;
+const HARNESSES = ['opencode', 'codex', 'claude-code', 'qwen-code', 'openclaw'] as const;
 
 const task = makeTask('demo__calc-1');
 const repo = makeRepo();
@@ -52,7 +52,7 @@ function resetRepo(): void {
 
 /** Runs one tool call the way the harness would, against the real repo. */
 function execute(harness: string, name: string, args: Record<string, unknown>): string {
-  const file = String(args.filePath ?? args.file_path ?? '');
+  const file = String(args.filePath ?? args.file_path ?? args.path ?? '');
   switch (name) {
     case 'read':
     case 'Read':
@@ -62,6 +62,7 @@ function execute(harness: string, name: string, args: Record<string, unknown>): 
     case 'grep_search':
       return spawnSync('grep', ['-rnI', '--exclude-dir=.git', '-e', String(args.pattern), String(args.path ?? repo.dir)], { encoding: 'utf8' }).stdout || 'No matches found';
     case 'glob':
+    case 'ls':
       return readdirSync(repo.dir).join('\n');
     case 'edit':
     case 'Edit': {
@@ -160,7 +161,7 @@ describe('agentic: whole sessions with each real harness tool list', () => {
       const nonShell = new Set(turns.flatMap((t) => t.calls.map((c) => c.name)).filter((n) => n !== shell));
       expect([...nonShell].length, 'own non-shell tools').toBeGreaterThan(0);
       if (harness === 'codex') expect([...nonShell]).toEqual(['write_stdin']);
-      else expect(nonShell).toContain({ opencode: 'edit', 'claude-code': 'Edit', 'qwen-code': 'edit' }[harness]);
+      else expect(nonShell).toContain({ opencode: 'edit', 'claude-code': 'Edit', 'qwen-code': 'edit', openclaw: 'apply_patch' }[harness]);
       expect(repo.read()).toBe(FIXED);
       // The tests ran through the shell tool, after the edit.
       const testTurn = turns.at(-3)!;

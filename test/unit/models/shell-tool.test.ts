@@ -1,7 +1,11 @@
 // Pure checks of the shell-tool table: which advertised tool wins and how odd schemas are filled.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildShellArguments, findShellTool } from '../../../src/gateway/models/index.js';
 import { schemaProblems } from './helpers.js';
+
+const HARNESS_TOOLS = JSON.parse(readFileSync(path.join(import.meta.dirname, 'fixtures/harness-tools.json'), 'utf8')) as Record<string, Array<Record<string, unknown>>>;
 
 const tool = (name: string, parameters: Record<string, unknown>) => ({ type: 'function' as const, function: { name, parameters } });
 const ctx = { workdir: '/testbed', description: 'Apply the gold patch' };
@@ -28,6 +32,18 @@ describe('findShellTool', () => {
     expect(either.argv).toBe(false);
     const onlyArray = findShellTool([tool('shell', { properties: { command: { type: ['array', 'null'], items: { type: 'string' } } } })])!;
     expect(buildShellArguments(onlyArray, 'echo hi', ctx)).toEqual({ command: ['bash', '-lc', 'echo hi'] });
+  });
+
+  it("openclaw's exec: found in its real tool list with just the command; never over a better name, never its code-mode JavaScript exec", () => {
+    const tools = HARNESS_TOOLS.openclaw!;
+    const t = findShellTool(tools)!;
+    expect(t).toMatchObject({ name: 'exec', commandProperty: 'command', argv: false });
+    expect(buildShellArguments(t, 'git status', ctx)).toEqual({ command: 'git status' });
+    // codex's exec_command and a bash tool both win over a generic exec
+    expect(findShellTool([tool('exec', { properties: { command: { type: 'string' } }, required: ['command'] }), ...HARNESS_TOOLS.codex!])?.name).toBe('exec_command');
+    expect(findShellTool([tool('exec', { properties: { command: { type: 'string' } } }), tool('bash', { properties: { command: { type: 'string' } } })])?.name).toBe('bash');
+    // --code-mode code: `exec` takes JavaScript in `code`; shell text must not go there
+    expect(findShellTool([tool('exec', { type: 'object', properties: { code: { type: 'string' } }, required: ['code'] })])).toBeUndefined();
   });
 
   it('uses a required string property as the command when none has a known name', () => {
