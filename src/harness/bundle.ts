@@ -6,8 +6,9 @@
 //   <name>/<version>/
 //     bundle/              what gets mounted; appears atomically (rename) once complete
 //       .complete          JSON marker: package, version, spec hash, size, install time
-//       bin/…              per the harness's BundleSpec
+//       bin/…              per the harness's BundleSpec (bin/node: the host's, or BundleSpec.node's)
 //     .install-<rand>/     npm's install tree while installing (deleted after the cut)
+//       runtime/           BundleSpec.node's node package, installed first
 //     .bundle-<rand>/      the bundle being cut (renamed to bundle/)
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { cacheDir } from '../config/paths.js';
 import { ConfigError, throwIfAborted } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { copyNodeBinary } from '../runtime/node-binary.js';
+import { installNodeRuntime } from './node-runtime.js';
 import { HarnessInstallError, npmInstall } from './npm-install.js';
 import type { BundleSpec, Harness } from './types.js';
 
@@ -176,12 +178,18 @@ async function install(harness: Harness, version: string, dir: string, opts: Ens
   const started = Date.now();
   logger.info(`installing ${harness.package}@${version} for harness ${harness.name} (npm, one time; cached in ${versionDir})`);
   try {
-    await npmInstall(prefix, [`${harness.package}@${version}`], { scripts: spec.installScripts ?? false, logger, signal: opts.signal });
+    const node = spec.node ? await installNodeRuntime(path.join(prefix, 'runtime'), spec.node.version, { logger, signal: opts.signal }) : undefined;
+    await npmInstall(prefix, [`${harness.package}@${version}`], {
+      scripts: spec.installScripts ?? false,
+      ...(node ? { nodeBinDir: path.dirname(node) } : {}),
+      logger,
+      signal: opts.signal,
+    });
     if (spec.extraPackages?.length) {
       await npmInstall(path.join(prefix, 'extra'), spec.extraPackages, { omitOptional: true, logger, signal: opts.signal });
     }
     throwIfAborted(opts.signal);
-    await cutBundle(spec, prefix, cut);
+    await cutBundle(spec, prefix, cut, node);
     const totals = await sizeOf(cut);
     const marker: BundleMarker = {
       schema_version: 1,
@@ -220,8 +228,8 @@ async function publish(harness: Harness, cut: string, dir: string): Promise<void
   }
 }
 
-/** Moves (or, through symlinks, copies) every `copy` entry from the install tree into the bundle. */
-async function cutBundle(spec: BundleSpec, prefix: string, cut: string): Promise<void> {
+/** Moves (or, through symlinks, copies) every `copy` entry from the install tree into the bundle, and its node. */
+async function cutBundle(spec: BundleSpec, prefix: string, cut: string, node: string | undefined): Promise<void> {
   await mkdir(cut, { recursive: true });
   for (const entry of spec.copy) {
     const candidates = [entry.from, ...(entry.alternatives ?? [])];
@@ -235,7 +243,8 @@ async function cutBundle(spec: BundleSpec, prefix: string, cut: string): Promise
     await moveTree(from, to);
     if (entry.mode !== undefined) await chmod(to, entry.mode);
   }
-  if (spec.needsNode) await copyNodeBinary(path.join(cut, 'bin'));
+  if (node) await moveTree(node, path.join(cut, 'bin', 'node'));
+  else if (spec.needsNode) await copyNodeBinary(path.join(cut, 'bin'));
   if (!existsSync(path.join(cut, spec.entry))) throw new HarnessInstallError(`the cut bundle has no entry point ${spec.entry}`);
 }
 

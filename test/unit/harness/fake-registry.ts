@@ -13,6 +13,7 @@ export interface FakePackage {
   files: Record<string, { content: string; mode?: number }>;
   optionalDependencies?: Record<string, string>;
   dependencies?: Record<string, string>;
+  scripts?: Record<string, string>;
 }
 
 export interface FakeRegistry {
@@ -60,7 +61,7 @@ export async function startFakeRegistry(dir: string, packages: FakePackage[]): P
     const src = path.join(dir, `${p.name.replace('/', '__')}-${p.version}`);
     const pkgDir = path.join(src, 'package');
     mkdirSync(pkgDir, { recursive: true });
-    const manifest = { name: p.name, version: p.version, dependencies: p.dependencies, optionalDependencies: p.optionalDependencies };
+    const manifest = { name: p.name, version: p.version, dependencies: p.dependencies, optionalDependencies: p.optionalDependencies, scripts: p.scripts };
     writeFileSync(path.join(pkgDir, 'package.json'), JSON.stringify(manifest));
     for (const [rel, f] of Object.entries(p.files)) {
       mkdirSync(path.dirname(path.join(pkgDir, rel)), { recursive: true });
