@@ -5,6 +5,7 @@ import { claudeCode } from './claude-code.js';
 import { codex } from './codex.js';
 import { geminiCli } from './gemini-cli.js';
 import { noop } from './noop.js';
+import { openclaw } from './openclaw.js';
 import { opencode } from './opencode.js';
 import { qwenCode } from './qwen-code.js';
 import type { Harness } from './types.js';
@@ -16,6 +17,7 @@ export const HARNESSES = {
   'claude-code': claudeCode,
   'qwen-code': qwenCode,
   'gemini-cli': geminiCli,
+  openclaw,
   noop,
 } satisfies Record<string, Harness>;
 

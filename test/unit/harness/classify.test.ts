@@ -1,9 +1,12 @@
 // Failure classification from exit code and output. Samples are the shapes the real CLIs print: opencode's
 // `--format json` error event (captured from opencode 1.18.33 in the Docker suite), codex `--json` events and
 // plain-text errors from reference/harness-opencode-codex.md §2c/§3c.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classifyExit, diagnosticText } from '../../../src/harness/classify.js';
 import { HARNESSES } from '../../../src/harness/index.js';
+import { openclawDiagnostics } from '../../../src/harness/openclaw.js';
 
 const oc = (message: string, name = 'UnknownError') =>
   JSON.stringify({ type: 'error', timestamp: 1, sessionID: 'ses_1', error: { name, data: { message } } });
@@ -105,5 +108,46 @@ describe('classifyExit / diagnosticText', () => {
 
   it('an exit with no output still says so', () => {
     expect(classifyExit('h', exit(3, []), [])).toEqual({ errorClass: 'agent_crash', error: 'h exited with code 3 and printed nothing' });
+  });
+});
+
+// Real openclaw 2026.9.6 `agent exec --json` output (stderr, then the pretty-printed envelope on stdout): from the
+// Docker runs (no-base-url, oracle-ok, completion-cap) and from host runs of the bundle against the built-in
+// models or a scripted endpoint on 127.0.0.1 (unreachable with colours, 401, vLLM's context 400, a 429 cap).
+describe('openclaw.classify (real outputs)', () => {
+  const classify = HARNESSES.openclaw.classify;
+  const real = (name: string) => readFileSync(path.join(import.meta.dirname, 'fixtures/openclaw', `${name}.log`), 'utf8');
+
+  const cases: Array<[string, number, string | undefined, RegExp?]> = [
+    ['oracle-ok', 0, undefined],
+    ['no-base-url', 1, 'infra_error', /openclaw\.json is invalid: - models\.providers\.gw\.baseUrl: custom model providers must declare baseUrl/],
+    ['unreachable', 2, 'upstream_error', /LLM request failed: network connection error/],
+    ['auth-401', 1, 'infra_error', /refused the session credentials: .*invalid or missing token for session/],
+    ['context-overflow', 1, 'context_length_exceeded', /maximum context length is 1024 tokens/],
+    ['completion-cap', 1, 'completion_cap', /reached its completion cap \(6 completions\)/],
+    ['completion-cap-429', 1, 'completion_cap', /reached its completion cap/],
+  ];
+  for (const [name, code, errorClass, quote] of cases) {
+    it(`${name} (exit ${code}) → ${errorClass ?? 'healthy'}`, () => {
+      const f = classify({ exitCode: code, output: real(name), timedOut: false });
+      expect(f?.errorClass).toBe(errorClass);
+      if (quote) expect(f!.error).toMatch(quote);
+    });
+  }
+
+  it('reads the envelope as one line and never the final text the model wrote', () => {
+    expect(openclawDiagnostics(real('unreachable'))).toContain('envelope timeout (timeout): LLM request failed: network connection error.');
+    const envelope = JSON.stringify({ ok: true, status: 'ok', final: 'LLM request failed: HTTP 401 maximum context length', payloads: [] }, null, 2);
+    expect(openclawDiagnostics(`a stderr line\n${envelope}\n`)).toBe('a stderr line\n');
+    // exit 1 with that envelope and nothing else telling: a crash, not the model's words
+    expect(classify({ exitCode: 1, output: `boom\n${envelope}\n`, timedOut: false })?.errorClass).toBe('agent_crash');
+  });
+
+  it("its own --timeout is agent_timeout; a bare exit 2 (status timeout) is a model request that timed out", () => {
+    expect(classify({ exitCode: 1, output: '[agent] embedded run timeout: runId=x; cleanup did not settle\n⚠️ Exec failed\n', timedOut: false })?.errorClass).toBe('agent_timeout');
+    expect(classify({ exitCode: 2, output: 'something unexpected\n', timedOut: false })).toEqual({
+      errorClass: 'upstream_error',
+      error: 'openclaw: a model request timed out (exit 2): something unexpected',
+    });
   });
 });

@@ -131,6 +131,74 @@ describe('codex launch', () => {
   });
 });
 
+describe('openclaw launch', () => {
+  const launch = HARNESSES.openclaw.launch(ctx);
+  const configPath = '/root/swebench-home/.swebench/openclaw.json';
+  const config = JSON.parse(fileOf(launch.files, configPath));
+
+  it('replaces every provider with one, gw, at the session (openai-completions, model limits), and keeps exec in the foreground for 120 s', () => {
+    expect(config.models).toEqual({
+      mode: 'replace',
+      providers: {
+        gw: {
+          baseUrl: ctx.baseUrl,
+          apiKey: ctx.apiKey,
+          api: 'openai-completions',
+          models: [
+            {
+              id: 'Qwen/Qwen3-32B',
+              name: 'Qwen/Qwen3-32B',
+              reasoning: false,
+              input: ['text'],
+              cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+              contextWindow: 32768,
+              maxTokens: 4096,
+            },
+          ],
+        },
+      },
+    });
+    expect(config.agents).toEqual({ defaults: { model: { primary: 'gw/Qwen/Qwen3-32B' } } });
+    expect(config.tools).toEqual({ exec: { backgroundMs: 120_000 } });
+  });
+
+  it('bounds same-model retries in the agent settings of its kept state dir, and gives it a TMPDIR under HOME', () => {
+    const settings = JSON.parse(fileOf(launch.files, '/root/swebench-home/.swebench/openclaw-state/agents/main/agent/settings.json'));
+    expect(settings).toEqual({ retry: { provider: { maxRetries: 1 } } });
+    fileOf(launch.files, '/root/swebench-home/tmp/.keep');
+    expect(launch.env).toEqual({ HOME: '/root/swebench-home', TMPDIR: '/root/swebench-home/tmp', NO_COLOR: '1' });
+  });
+
+  it('runs agent exec on the bundle node: direct tools, the session timeout, --json, the prompt on stdin byte-exact', () => {
+    expect(launch.command).toEqual([
+      `${BUNDLE_MOUNT}/bin/node`, `${BUNDLE_MOUNT}/node_modules/openclaw/openclaw.mjs`, 'agent', 'exec',
+      '--config', configPath, '--state-dir', '/root/swebench-home/.swebench/openclaw-state', '--model', 'gw/Qwen/Qwen3-32B',
+      '--cwd', '/testbed', '--code-mode', 'direct', '--timeout', '1800', '--message-file', '-', '--json',
+    ]);
+    expect(launch.stdin).toBe(ctx.prompt);
+    expect(HARNESSES.openclaw.launch({ ...ctx, timeoutSec: 0.4 }).command).toContain('1'); // never --timeout 0
+  });
+
+  it('bundles the install tree with node 24 from the registry, install scripts on; no resume', () => {
+    expect(HARNESSES.openclaw).toMatchObject({ package: 'openclaw', version: '2026.9.6', protocol: 'openai_chat' });
+    expect(HARNESSES.openclaw.bundle).toEqual({
+      copy: [{ from: 'node_modules', to: 'node_modules' }],
+      node: { version: '24.22.3' },
+      installScripts: true,
+      entry: 'node_modules/openclaw/openclaw.mjs',
+    });
+    expect('resume' in HARNESSES.openclaw).toBe(false);
+  });
+
+  it('configOverride deep-merges over openclaw.json; null removes the base URL (the broken preset)', () => {
+    const broken = HARNESSES.openclaw.launch({ ...ctx, configOverride: { models: { providers: { gw: { baseUrl: null } } } } });
+    const c = JSON.parse(fileOf(broken.files, configPath));
+    expect(c.models.providers.gw.baseUrl).toBeUndefined();
+    expect(c.models.providers.gw.apiKey).toBe(ctx.apiKey);
+    expect(c.models.mode).toBe('replace');
+  });
+});
+
 describe('noop launch', () => {
   it('exits 0 without files or a bundle; configOverride can make it print, sleep and fail', () => {
     const l = HARNESSES.noop.launch(ctx);
