@@ -32,6 +32,11 @@ const ROWS: Record<string, Row> = {
     broken: { env: { GOOGLE_GEMINI_BASE_URL: null } },
     brokenOutput: /generativelanguage\.googleapis\.com|fetch failed/,
   },
+  openclaw: {
+    apiType: 'openai_chat',
+    broken: { models: { providers: { gw: { baseUrl: null } } } },
+    brokenOutput: /custom model providers must declare baseUrl/,
+  },
 };
 
 describe.skipIf(!fixturesDir)('submit with the newer agent CLIs (real CLIs, real Docker)', () => {
