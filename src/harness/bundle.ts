@@ -9,6 +9,7 @@
 //       bin/…              per the harness's BundleSpec
 //     .install-<rand>/     npm's install tree while installing (deleted after the cut)
 //     .bundle-<rand>/      the bundle being cut (renamed to bundle/)
+//     .prepare-<rand>/     scratch HOME of the spec's prepare command (deleted after it)
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { chmod, cp, lstat, mkdir, readdir, realpath, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
@@ -17,8 +18,9 @@ import { cacheDir } from '../config/paths.js';
 import { ConfigError, throwIfAborted } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { copyNodeBinary } from '../runtime/node-binary.js';
+import { execa } from 'execa';
 import { HarnessInstallError, npmInstall } from './npm-install.js';
-import type { BundleSpec, Harness } from './types.js';
+import type { BundlePrepare, BundleSpec, Harness } from './types.js';
 
 /** What the pipeline mounts: the bundle directory (null for harnesses without a bundle, e.g. noop) and its version. */
 export interface BundleRef {
@@ -173,6 +175,7 @@ async function install(harness: Harness, version: string, dir: string, opts: Ens
   const tag = randomBytes(4).toString('hex');
   const prefix = path.join(versionDir, `.install-${tag}`);
   const cut = path.join(versionDir, `.bundle-${tag}`);
+  const scratch = path.join(versionDir, `.prepare-${tag}`);
   const started = Date.now();
   logger.info(`installing ${harness.package}@${version} for harness ${harness.name} (npm, one time; cached in ${versionDir})`);
   try {
@@ -182,6 +185,10 @@ async function install(harness: Harness, version: string, dir: string, opts: Ens
     }
     throwIfAborted(opts.signal);
     await cutBundle(spec, prefix, cut);
+    if (spec.prepare) {
+      logger.info(`preparing the ${harness.name} bundle: ${spec.prepare.command.join(' ')}`);
+      await prepareBundle(spec.prepare, { bundle: cut, scratch, version }, opts.signal);
+    }
     const totals = await sizeOf(cut);
     const marker: BundleMarker = {
       schema_version: 1,
@@ -199,6 +206,7 @@ async function install(harness: Harness, version: string, dir: string, opts: Ens
   } finally {
     await rm(prefix, { recursive: true, force: true });
     await rm(cut, { recursive: true, force: true });
+    await rm(scratch, { recursive: true, force: true });
     await rmdir(versionDir).catch(() => {}); // only succeeds when the install failed and left nothing
   }
 }
@@ -239,6 +247,39 @@ async function cutBundle(spec: BundleSpec, prefix: string, cut: string): Promise
   if (!existsSync(path.join(cut, spec.entry))) throw new HarnessInstallError(`the cut bundle has no entry point ${spec.entry}`);
 }
 
+/** Runs the spec's prepare command on the cut bundle and moves what it kept from the scratch dir into it. */
+async function prepareBundle(prep: BundlePrepare, vars: { bundle: string; scratch: string; version: string }, signal: AbortSignal | undefined): Promise<void> {
+  const sub = (s: string) => s.replace(/\{(bundle|scratch|version)\}/g, (_, k: keyof typeof vars) => vars[k]);
+  await mkdir(vars.scratch, { recursive: true });
+  const [file, ...args] = prep.command.map(sub);
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: vars.scratch, ...Object.fromEntries(Object.entries(prep.env ?? {}).map(([k, v]) => [k, sub(v)])) };
+  const r = await execa(file!, args, {
+    cwd: vars.scratch,
+    env,
+    extendEnv: false,
+    stdin: 'ignore',
+    all: true,
+    reject: false,
+    timeout: prep.timeoutMs ?? 120_000,
+    cancelSignal: signal,
+    forceKillAfterDelay: 2000,
+  });
+  throwIfAborted(signal);
+  if (r.exitCode !== 0) {
+    const why = r.timedOut ? `timed out after ${(prep.timeoutMs ?? 120_000) / 1000} s` : `exited ${r.exitCode ?? r.signal}`;
+    throw new HarnessInstallError(`preparing the bundle failed: ${prep.command.join(' ')} ${why}:\n${String(r.all ?? '').slice(-2000)}`);
+  }
+  for (const k of prep.keep) {
+    const from = path.join(vars.scratch, sub(k.from));
+    if (!existsSync(from)) {
+      throw new HarnessInstallError(`preparing the bundle produced no ${sub(k.from)} (ran ${prep.command.join(' ')})`, {
+        hint: 'This version of the CLI may unpack elsewhere; try the pinned version.',
+      });
+    }
+    await moveTree(from, path.join(vars.bundle, sub(k.to)));
+  }
+}
+
 /** Moves a tree file by file (same filesystem, so instant), replacing symlinks by copies of their targets. */
 async function moveTree(src: string, dst: string): Promise<void> {
   const st = await lstat(src);
@@ -267,7 +308,7 @@ async function sizeOf(dir: string): Promise<{ files: number; bytes: number }> {
 /** Removes temp dirs that crashed installs left behind (old enough not to belong to a running install). */
 async function sweepTemps(versionDir: string): Promise<void> {
   for (const name of await readdir(versionDir)) {
-    if (!/^\.(install|bundle|stale)-/.test(name)) continue;
+    if (!/^\.(install|bundle|prepare|stale)-/.test(name)) continue;
     const p = path.join(versionDir, name);
     const age = Date.now() - (await stat(p).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
     if (name.startsWith('.stale-') || age > STALE_TEMP_MS) await rm(p, { recursive: true, force: true });

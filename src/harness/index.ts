@@ -41,7 +41,7 @@ export function getHarness(name: string, source = '--harness'): Harness {
 }
 
 export { BUNDLE_MOUNT } from './types.js';
-export type { BundleSpec, Harness, HarnessContext, HarnessExit, HarnessFailure, HarnessFile, HarnessLaunch } from './types.js';
+export type { BundlePrepare, BundleSpec, Harness, HarnessContext, HarnessExit, HarnessFailure, HarnessFile, HarnessLaunch } from './types.js';
 export { bundleDirFor, bundleStatus, ensureBundle, harnessCacheRoot, type BundleRef, type BundleStatus, type EnsureBundleOptions } from './bundle.js';
 export { mergeConfig } from './config-merge.js';
 export { HarnessInstallError } from './npm-install.js';
