@@ -228,7 +228,7 @@ async function publish(harness: Harness, cut: string, dir: string): Promise<void
   }
 }
 
-/** Moves (or, through symlinks, copies) every `copy` entry from the install tree into the bundle. */
+/** Moves (or, through symlinks, copies) every `copy` entry from the install tree into the bundle, and writes its `files`. */
 async function cutBundle(spec: BundleSpec, prefix: string, cut: string): Promise<void> {
   await mkdir(cut, { recursive: true });
   for (const entry of spec.copy) {
@@ -242,6 +242,10 @@ async function cutBundle(spec: BundleSpec, prefix: string, cut: string): Promise
     const to = path.join(cut, entry.to);
     await moveTree(from, to);
     if (entry.mode !== undefined) await chmod(to, entry.mode);
+  }
+  for (const f of spec.files ?? []) {
+    await mkdir(path.dirname(path.join(cut, f.to)), { recursive: true });
+    await writeFile(path.join(cut, f.to), f.content);
   }
   if (spec.needsNode) await copyNodeBinary(path.join(cut, 'bin'));
   if (!existsSync(path.join(cut, spec.entry))) throw new HarnessInstallError(`the cut bundle has no entry point ${spec.entry}`);
@@ -280,14 +284,33 @@ async function prepareBundle(prep: BundlePrepare, vars: { bundle: string; scratc
   }
 }
 
-/** Moves a tree file by file (same filesystem, so instant), replacing symlinks by copies of their targets. */
+/**
+ * Moves a tree file by file (same filesystem, so instant), replacing symlinks by copies of their targets. Links are
+ * resolved before anything moves: a link into the same tree (`node_modules/.bin/pi` → `../pkg/dist/cli.js`) would
+ * dangle once its target had gone.
+ */
 async function moveTree(src: string, dst: string): Promise<void> {
-  const st = await lstat(src);
+  await materializeLinks(src);
+  await moveFiles(src, dst);
+}
+
+async function materializeLinks(p: string): Promise<void> {
+  const st = await lstat(p);
   if (st.isSymbolicLink()) {
-    await cp(await realpath(src), dst, { recursive: true, dereference: true });
+    const copy = `${p}.swebench-link`;
+    await cp(await realpath(p), copy, { recursive: true, dereference: true });
+    await rm(p);
+    await rename(copy, p);
   } else if (st.isDirectory()) {
+    for (const name of await readdir(p)) await materializeLinks(path.join(p, name));
+  }
+}
+
+async function moveFiles(src: string, dst: string): Promise<void> {
+  const st = await lstat(src);
+  if (st.isDirectory()) {
     await mkdir(dst, { recursive: true });
-    for (const name of await readdir(src)) await moveTree(path.join(src, name), path.join(dst, name));
+    for (const name of await readdir(src)) await moveFiles(path.join(src, name), path.join(dst, name));
   } else if (st.isFile()) {
     await mkdir(path.dirname(dst), { recursive: true });
     await rename(src, dst);

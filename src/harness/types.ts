@@ -100,6 +100,8 @@ export interface BundleSpec {
    * @default false
    */
   installScripts?: boolean;
+  /** Files written into the bundle (e.g. a CA bundle for a binary that needs trust roots the image may lack). */
+  files?: Array<{ to: string; content: string }>;
   /** A command run once on the cut bundle before it is published (see BundlePrepare). Part of the spec hash. */
   prepare?: BundlePrepare;
 }

@@ -157,13 +157,14 @@ describe('harness bundles (real npm, registry on 127.0.0.1)', () => {
     // what copilot's first run does: the CLI from the bundle unpacks something under $HOME
     const script = 'mkdir -p "$HOME/cache/pkg/{version}" && "$1" unpack > "$HOME/cache/pkg/{version}/out.txt" && printf %s "$WHERE" > "$HOME/cache/pkg/{version}/where.txt"';
     const prepare = { command: ['sh', '-c', script, 'sh', '{bundle}/bin/agent'], env: { WHERE: '{bundle}' }, keep: [{ from: 'cache/pkg/{version}', to: 'pkg' }] };
-    const h = fakeHarness({ name: 'prepared', bundle: { ...base.bundle!, prepare } });
+    const h = fakeHarness({ name: 'prepared', bundle: { ...base.bundle!, files: [{ to: 'etc/roots.pem', content: 'PEM\n' }], prepare } });
     expect(specHash(h.bundle!)).not.toBe(specHash(base.bundle!));
     const { dir } = await ensureBundle(h, { root });
     expect(readFileSync(path.join(dir!, 'pkg/out.txt'), 'utf8')).toBe('fake agent unpack\n');
     // {bundle} was the directory being cut, renamed into place afterwards
     expect(readFileSync(path.join(dir!, 'pkg/where.txt'), 'utf8')).toMatch(/\/prepared\/1\.0\.0\/\.bundle-[0-9a-f]+$/);
-    expect(readdirSync(dir!).sort()).toEqual(['.complete', 'bin', 'pkg', 'share']);
+    expect(readFileSync(path.join(dir!, 'etc/roots.pem'), 'utf8')).toBe('PEM\n');
+    expect(readdirSync(dir!).sort()).toEqual(['.complete', 'bin', 'etc', 'pkg', 'share']);
     expect(readdirSync(path.dirname(dir!))).toEqual(['bundle']); // scratch removed
   });
 
