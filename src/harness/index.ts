@@ -3,9 +3,12 @@
 import { ConfigError } from '../errors.js';
 import { claudeCode } from './claude-code.js';
 import { codex } from './codex.js';
+import { copilot } from './copilot.js';
 import { geminiCli } from './gemini-cli.js';
+import { kilo } from './kilo.js';
 import { noop } from './noop.js';
 import { opencode } from './opencode.js';
+import { pi } from './pi.js';
 import { qwenCode } from './qwen-code.js';
 import type { Harness } from './types.js';
 
@@ -16,6 +19,9 @@ export const HARNESSES = {
   'claude-code': claudeCode,
   'qwen-code': qwenCode,
   'gemini-cli': geminiCli,
+  pi,
+  kilo,
+  copilot,
   noop,
 } satisfies Record<string, Harness>;
 
