@@ -10,17 +10,19 @@
 //     .install-<rand>/     npm's install tree while installing (deleted after the cut)
 //       runtime/           BundleSpec.node's node package, installed first
 //     .bundle-<rand>/      the bundle being cut (renamed to bundle/)
+//     .prepare-<rand>/     scratch HOME of the spec's prepare command (deleted after it)
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { chmod, cp, lstat, mkdir, readdir, realpath, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { execa } from 'execa';
 import { cacheDir } from '../config/paths.js';
 import { ConfigError, throwIfAborted } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { copyNodeBinary } from '../runtime/node-binary.js';
 import { installNodeRuntime } from './node-runtime.js';
 import { HarnessInstallError, npmInstall } from './npm-install.js';
-import type { BundleSpec, Harness } from './types.js';
+import type { BundlePrepare, BundleSpec, Harness } from './types.js';
 
 /** What the pipeline mounts: the bundle directory (null for harnesses without a bundle, e.g. noop) and its version. */
 export interface BundleRef {
@@ -175,6 +177,7 @@ async function install(harness: Harness, version: string, dir: string, opts: Ens
   const tag = randomBytes(4).toString('hex');
   const prefix = path.join(versionDir, `.install-${tag}`);
   const cut = path.join(versionDir, `.bundle-${tag}`);
+  const scratch = path.join(versionDir, `.prepare-${tag}`);
   const started = Date.now();
   logger.info(`installing ${harness.package}@${version} for harness ${harness.name} (npm, one time; cached in ${versionDir})`);
   try {
@@ -190,6 +193,10 @@ async function install(harness: Harness, version: string, dir: string, opts: Ens
     }
     throwIfAborted(opts.signal);
     await cutBundle(spec, prefix, cut, node);
+    if (spec.prepare) {
+      logger.info(`preparing the ${harness.name} bundle: ${spec.prepare.command.join(' ')}`);
+      await prepareBundle(spec.prepare, { bundle: cut, scratch, version }, opts.signal);
+    }
     const totals = await sizeOf(cut);
     const marker: BundleMarker = {
       schema_version: 1,
@@ -207,6 +214,7 @@ async function install(harness: Harness, version: string, dir: string, opts: Ens
   } finally {
     await rm(prefix, { recursive: true, force: true });
     await rm(cut, { recursive: true, force: true });
+    await rm(scratch, { recursive: true, force: true });
     await rmdir(versionDir).catch(() => {}); // only succeeds when the install failed and left nothing
   }
 }
@@ -228,7 +236,7 @@ async function publish(harness: Harness, cut: string, dir: string): Promise<void
   }
 }
 
-/** Moves (or, through symlinks, copies) every `copy` entry from the install tree into the bundle, and its node. */
+/** Moves (or, through symlinks, copies) every `copy` entry from the install tree into the bundle, writes its `files`, and adds its node. */
 async function cutBundle(spec: BundleSpec, prefix: string, cut: string, node: string | undefined): Promise<void> {
   await mkdir(cut, { recursive: true });
   for (const entry of spec.copy) {
@@ -243,19 +251,75 @@ async function cutBundle(spec: BundleSpec, prefix: string, cut: string, node: st
     await moveTree(from, to);
     if (entry.mode !== undefined) await chmod(to, entry.mode);
   }
+  for (const f of spec.files ?? []) {
+    await mkdir(path.dirname(path.join(cut, f.to)), { recursive: true });
+    await writeFile(path.join(cut, f.to), f.content);
+  }
   if (node) await moveTree(node, path.join(cut, 'bin', 'node'));
   else if (spec.needsNode) await copyNodeBinary(path.join(cut, 'bin'));
   if (!existsSync(path.join(cut, spec.entry))) throw new HarnessInstallError(`the cut bundle has no entry point ${spec.entry}`);
 }
 
-/** Moves a tree file by file (same filesystem, so instant), replacing symlinks by copies of their targets. */
+/** Runs the spec's prepare command on the cut bundle and moves what it kept from the scratch dir into it. */
+async function prepareBundle(prep: BundlePrepare, vars: { bundle: string; scratch: string; version: string }, signal: AbortSignal | undefined): Promise<void> {
+  const sub = (s: string) => s.replace(/\{(bundle|scratch|version)\}/g, (_, k: keyof typeof vars) => vars[k]);
+  await mkdir(vars.scratch, { recursive: true });
+  const [file, ...args] = prep.command.map(sub);
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: vars.scratch, ...Object.fromEntries(Object.entries(prep.env ?? {}).map(([k, v]) => [k, sub(v)])) };
+  const r = await execa(file!, args, {
+    cwd: vars.scratch,
+    env,
+    extendEnv: false,
+    stdin: 'ignore',
+    all: true,
+    reject: false,
+    timeout: prep.timeoutMs ?? 120_000,
+    cancelSignal: signal,
+    forceKillAfterDelay: 2000,
+  });
+  throwIfAborted(signal);
+  if (r.exitCode !== 0) {
+    const why = r.timedOut ? `timed out after ${(prep.timeoutMs ?? 120_000) / 1000} s` : `exited ${r.exitCode ?? r.signal}`;
+    throw new HarnessInstallError(`preparing the bundle failed: ${prep.command.join(' ')} ${why}:\n${String(r.all ?? '').slice(-2000)}`);
+  }
+  for (const k of prep.keep) {
+    const from = path.join(vars.scratch, sub(k.from));
+    if (!existsSync(from)) {
+      throw new HarnessInstallError(`preparing the bundle produced no ${sub(k.from)} (ran ${prep.command.join(' ')})`, {
+        hint: 'This version of the CLI may unpack elsewhere; try the pinned version.',
+      });
+    }
+    await moveTree(from, path.join(vars.bundle, sub(k.to)));
+  }
+}
+
+/**
+ * Moves a tree file by file (same filesystem, so instant), replacing symlinks by copies of their targets. Links are
+ * resolved before anything moves: a link into the same tree (`node_modules/.bin/pi` → `../pkg/dist/cli.js`) would
+ * dangle once its target had gone.
+ */
 async function moveTree(src: string, dst: string): Promise<void> {
-  const st = await lstat(src);
+  await materializeLinks(src);
+  await moveFiles(src, dst);
+}
+
+async function materializeLinks(p: string): Promise<void> {
+  const st = await lstat(p);
   if (st.isSymbolicLink()) {
-    await cp(await realpath(src), dst, { recursive: true, dereference: true });
+    const copy = `${p}.swebench-link`;
+    await cp(await realpath(p), copy, { recursive: true, dereference: true });
+    await rm(p);
+    await rename(copy, p);
   } else if (st.isDirectory()) {
+    for (const name of await readdir(p)) await materializeLinks(path.join(p, name));
+  }
+}
+
+async function moveFiles(src: string, dst: string): Promise<void> {
+  const st = await lstat(src);
+  if (st.isDirectory()) {
     await mkdir(dst, { recursive: true });
-    for (const name of await readdir(src)) await moveTree(path.join(src, name), path.join(dst, name));
+    for (const name of await readdir(src)) await moveFiles(path.join(src, name), path.join(dst, name));
   } else if (st.isFile()) {
     await mkdir(path.dirname(dst), { recursive: true });
     await rename(src, dst);
@@ -276,7 +340,7 @@ async function sizeOf(dir: string): Promise<{ files: number; bytes: number }> {
 /** Removes temp dirs that crashed installs left behind (old enough not to belong to a running install). */
 async function sweepTemps(versionDir: string): Promise<void> {
   for (const name of await readdir(versionDir)) {
-    if (!/^\.(install|bundle|stale)-/.test(name)) continue;
+    if (!/^\.(install|bundle|prepare|stale)-/.test(name)) continue;
     const p = path.join(versionDir, name);
     const age = Date.now() - (await stat(p).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
     if (name.startsWith('.stale-') || age > STALE_TEMP_MS) await rm(p, { recursive: true, force: true });

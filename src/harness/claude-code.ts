@@ -4,9 +4,8 @@
 // the fresh HOME has none), IS_SANDBOX=1 because containers run as root, no non-essential traffic
 // (api.anthropic.com), the "vLLM-friendly" block that makes the request classic Messages (no betas, thinking,
 // effort or tool search), every model alias mapped to the served model, and the real context window.
-import { ConfigError } from '../errors.js';
 import { classifyExit, GATEWAY_PATTERNS, type FailurePattern } from './classify.js';
-import { mergeConfig } from './config-merge.js';
+import { envWithOverride } from './env-override.js';
 import { streamJsonDiagnostics } from './stream-json.js';
 import type { BundleSpec, Harness, HarnessContext, HarnessExit, HarnessLaunch } from './types.js';
 
@@ -53,26 +52,6 @@ export function claudeEnv(ctx: HarnessContext): Record<string, string> {
   };
 }
 
-/**
- * `configOverride` for claude-code applies to its environment (it has no config file we write): string, number
- * and boolean values set a variable, `null` removes one.
- */
-function envWithOverride(ctx: HarnessContext): Record<string, string> {
-  const merged = mergeConfig<Record<string, unknown>>(claudeEnv(ctx), ctx.configOverride);
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(merged)) {
-    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') env[key] = String(value);
-    else {
-      throw new ConfigError(`must be a string, number, boolean or null, got ${Array.isArray(value) ? 'an array' : typeof value}`, {
-        source: 'configOverride (claude-code)',
-        path: key,
-        hint: 'For claude-code, configOverride sets environment variables, e.g. {"CLAUDE_CODE_MAX_RETRIES": 5} or {"IS_SANDBOX": null}.',
-      });
-    }
-  }
-  return env;
-}
-
 /** What claude prints for each failure (reference §2c), read from its stream-json `result` and stderr. */
 const PATTERNS: readonly FailurePattern[] = [
   ...GATEWAY_PATTERNS,
@@ -96,7 +75,8 @@ export const claudeCode = {
   launch(ctx: HarnessContext): HarnessLaunch {
     return {
       files: [],
-      env: envWithOverride(ctx),
+      // configOverride applies to the environment (no config file is written)
+      env: envWithOverride('claude-code', claudeEnv(ctx), ctx.configOverride, '{"CLAUDE_CODE_MAX_RETRIES": 5} or {"IS_SANDBOX": null}'),
       // stream-json needs --verbose with -p; --max-turns is hidden from --help but honoured. The prompt goes on
       // stdin: an argument is capped at 128 KiB by the kernel and one starting with "-" would read as an option.
       command: [

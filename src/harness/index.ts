@@ -3,10 +3,13 @@
 import { ConfigError } from '../errors.js';
 import { claudeCode } from './claude-code.js';
 import { codex } from './codex.js';
+import { copilot } from './copilot.js';
 import { geminiCli } from './gemini-cli.js';
+import { kilo } from './kilo.js';
 import { noop } from './noop.js';
 import { openclaw } from './openclaw.js';
 import { opencode } from './opencode.js';
+import { pi } from './pi.js';
 import { qwenCode } from './qwen-code.js';
 import type { Harness } from './types.js';
 
@@ -17,7 +20,10 @@ export const HARNESSES = {
   'claude-code': claudeCode,
   'qwen-code': qwenCode,
   'gemini-cli': geminiCli,
+  pi,
   openclaw,
+  kilo,
+  copilot,
   noop,
 } satisfies Record<string, Harness>;
 
@@ -43,7 +49,7 @@ export function getHarness(name: string, source = '--harness'): Harness {
 }
 
 export { BUNDLE_MOUNT } from './types.js';
-export type { BundleSpec, Harness, HarnessContext, HarnessExit, HarnessFailure, HarnessFile, HarnessLaunch } from './types.js';
+export type { BundlePrepare, BundleSpec, Harness, HarnessContext, HarnessExit, HarnessFailure, HarnessFile, HarnessLaunch } from './types.js';
 export { bundleDirFor, bundleStatus, ensureBundle, harnessCacheRoot, type BundleRef, type BundleStatus, type EnsureBundleOptions } from './bundle.js';
 export { mergeConfig } from './config-merge.js';
 export { HarnessInstallError } from './npm-install.js';

@@ -106,6 +106,28 @@ export interface BundleSpec {
    * @default false
    */
   installScripts?: boolean;
+  /** Files written into the bundle (e.g. a CA bundle for a binary that needs trust roots the image may lack). */
+  files?: Array<{ to: string; content: string }>;
+  /** A command run once on the cut bundle before it is published (see BundlePrepare). Part of the spec hash. */
+  prepare?: BundlePrepare;
+}
+
+/**
+ * A one-time step after the cut, for CLIs that unpack or generate files on first run (copilot unpacks its 235 MB
+ * JS package into ~/.cache): run the CLI once on the host with a scratch HOME, keep what it wrote inside the
+ * bundle, and point sessions at it, so the bundle stays read-only and sessions never unpack. In `command`, `env`
+ * and `keep`, `{bundle}` is the bundle being cut, `{scratch}` an empty directory removed afterwards, and
+ * `{version}` the package version.
+ */
+export interface BundlePrepare {
+  /** argv, run with cwd `{scratch}`. */
+  command: string[];
+  /** The whole environment besides PATH (the host's) and HOME (`{scratch}` unless set here). */
+  env?: Record<string, string>;
+  /** Moved from `{scratch}` into the bundle afterwards (`from` relative to `{scratch}`, `to` to the bundle root). */
+  keep: Array<{ from: string; to: string }>;
+  /** Longest the command may take, in ms. @default 120000 */
+  timeoutMs?: number;
 }
 
 /**

@@ -32,11 +32,14 @@ const ROWS: Record<string, Row> = {
     broken: { env: { GOOGLE_GEMINI_BASE_URL: null } },
     brokenOutput: /generativelanguage\.googleapis\.com|fetch failed/,
   },
+  pi: { apiType: 'openai_chat', broken: { providers: { gw: { baseUrl: null } } }, brokenOutput: /Model "gw\/swebench-oracle" not found/ },
   openclaw: {
     apiType: 'openai_chat',
     broken: { models: { providers: { gw: { baseUrl: null } } } },
     brokenOutput: /custom model providers must declare baseUrl/,
   },
+  kilo: { apiType: 'openai_chat', broken: { provider: { gw: { options: { baseURL: null } } } }, brokenOutput: /cannot be parsed as a URL/ },
+  copilot: { apiType: 'openai_chat', broken: { COPILOT_PROVIDER_BASE_URL: null }, brokenOutput: /Offline mode requires a local model provider/ },
 };
 
 describe.skipIf(!fixturesDir)('submit with the newer agent CLIs (real CLIs, real Docker)', () => {

@@ -184,6 +184,34 @@ describe('harness bundles (real npm, registry on 127.0.0.1)', () => {
     expect(existsSync(path.join(root, 'nonode/1.0.0'))).toBe(false);
   });
 
+  it('runs the prepare command on the cut bundle (scratch HOME, substitutions) and keeps what it wrote; the command is part of the spec hash', async () => {
+    const base = fakeHarness();
+    // what copilot's first run does: the CLI from the bundle unpacks something under $HOME
+    const script = 'mkdir -p "$HOME/cache/pkg/{version}" && "$1" unpack > "$HOME/cache/pkg/{version}/out.txt" && printf %s "$WHERE" > "$HOME/cache/pkg/{version}/where.txt"';
+    const prepare = { command: ['sh', '-c', script, 'sh', '{bundle}/bin/agent'], env: { WHERE: '{bundle}' }, keep: [{ from: 'cache/pkg/{version}', to: 'pkg' }] };
+    const h = fakeHarness({ name: 'prepared', bundle: { ...base.bundle!, files: [{ to: 'etc/roots.pem', content: 'PEM\n' }], prepare } });
+    expect(specHash(h.bundle!)).not.toBe(specHash(base.bundle!));
+    const { dir } = await ensureBundle(h, { root });
+    expect(readFileSync(path.join(dir!, 'pkg/out.txt'), 'utf8')).toBe('fake agent unpack\n');
+    // {bundle} was the directory being cut, renamed into place afterwards
+    expect(readFileSync(path.join(dir!, 'pkg/where.txt'), 'utf8')).toMatch(/\/prepared\/1\.0\.0\/\.bundle-[0-9a-f]+$/);
+    expect(readFileSync(path.join(dir!, 'etc/roots.pem'), 'utf8')).toBe('PEM\n');
+    expect(readdirSync(dir!).sort()).toEqual(['.complete', 'bin', 'etc', 'pkg', 'share']);
+    expect(readdirSync(path.dirname(dir!))).toEqual(['bundle']); // scratch removed
+  });
+
+  it('a prepare command that fails (or keeps nothing) fails the install with its output, and leaves nothing behind', async () => {
+    const base = fakeHarness();
+    const failing = fakeHarness({ name: 'prep-fail', bundle: { ...base.bundle!, prepare: { command: ['sh', '-c', 'echo cannot unpack >&2; exit 3'], keep: [] } } });
+    const err = await ensureBundle(failing, { root }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HarnessInstallError);
+    expect((err as Error).message).toMatch(/exited 3:\ncannot unpack/);
+    expect(existsSync(path.join(root, 'prep-fail/1.0.0'))).toBe(false);
+    const empty = fakeHarness({ name: 'prep-empty', bundle: { ...base.bundle!, prepare: { command: ['true'], keep: [{ from: 'cache/pkg', to: 'pkg' }] } } });
+    await expect(ensureBundle(empty, { root })).rejects.toThrow(/produced no cache\/pkg/);
+    expect(existsSync(path.join(root, 'prep-empty/1.0.0'))).toBe(false);
+  });
+
   it('harnesses without a bundle need no install', async () => {
     expect(await ensureBundle(HARNESSES.noop, { root })).toEqual({ dir: null, version: '0.0.0' });
     expect(bundleStatus(HARNESSES.noop, { root })).toMatchObject({ state: 'built-in', dir: null });
