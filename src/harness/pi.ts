@@ -4,10 +4,11 @@
 // agent tries, 20 s against a dead endpoint), no repo context files, extensions, skills or themes, PI_OFFLINE and
 // PI_TELEMETRY off (no pi.dev version check, install report or rg/fd download). Text print mode (`-p`), because
 // `--mode json` exits 0 on API errors; the prompt goes on stdin. pi has no approval system and no turn cap.
-// Pinned at 0.74.2: the newest release that declares and runs on node 20 (0.75+ need node ≥ 22.19; 1.x fail on
-// node 20 with "node:fs does not provide an export named 'globSync'").
+// Its engines need node ≥ 22.19 (1.x fail on node 20: "node:fs does not provide an export named 'globSync'"), so
+// the bundle carries node 24 from the npm registry (BundleSpec.node), as openclaw's does.
 import { classifyExit, GATEWAY_PATTERNS, type FailurePattern } from './classify.js';
 import { isPlainObject, mergeConfig } from './config-merge.js';
+import { NODE_24 } from './node-runtime.js';
 import type { BundleSpec, Harness, HarnessContext, HarnessLaunch } from './types.js';
 
 /** Provider id in models.json; the model is addressed as `gw/<model>` (ids may contain `/` and `:`). */
@@ -15,10 +16,10 @@ export const PI_PROVIDER = 'gw';
 /** The CLI inside the bundle (the package's bin `pi`); it needs the whole node_modules tree next to it. */
 export const PI_ENTRY = 'node_modules/@earendil-works/pi-coding-agent/dist/cli.js';
 
-/** The whole install tree (188 packages; native add-ons optional and unused in `-p`) plus the host's node. */
+/** The whole install tree (native add-ons optional and unused in `-p`) plus node 24 from the registry. */
 const BUNDLE: BundleSpec = {
   copy: [{ from: 'node_modules', to: 'node_modules' }], // npm sets the bin's exec bit even with --ignore-scripts
-  needsNode: true,
+  node: { version: NODE_24 },
   entry: PI_ENTRY,
 };
 
@@ -78,7 +79,7 @@ const PATTERNS: readonly FailurePattern[] = [
 export const pi = {
   name: 'pi',
   package: '@earendil-works/pi-coding-agent',
-  version: '0.74.2',
+  version: '1.6.0',
   protocol: 'openai_chat',
   bundle: BUNDLE,
 

@@ -116,7 +116,7 @@ describe('classifyExit / diagnosticText', () => {
 // models or a scripted endpoint on 127.0.0.1 (unreachable with colours, 401, vLLM's context 400, a 429 cap).
 describe('openclaw.classify (real outputs)', () => {
   const classify = HARNESSES.openclaw.classify;
-  const real = (name: string) => readFileSync(path.join(import.meta.dirname, 'fixtures/openclaw', `${name}.log`), 'utf8');
+  const real = (name: string) => readFileSync(path.join(import.meta.dirname, 'fixtures/openclaw', `${name}.txt`), 'utf8');
 
   const cases: Array<[string, number, string | undefined, RegExp?]> = [
     ['oracle-ok', 0, undefined],

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors.js';
 import { BUNDLE_MOUNT, HARNESSES, type HarnessContext } from '../../../src/harness/index.js';
 import { specHash } from '../../../src/harness/bundle.js';
+import { NODE_24 } from '../../../src/harness/node-runtime.js';
 
 const ctx: HarnessContext = {
   baseUrl: 'http://127.0.0.1:4321/s/sess1/v1',
@@ -32,15 +33,15 @@ const exit = (exitCode: number, lines: string[], timedOut = false) => ({ exitCod
 const CAP_MSG = 'session 24020008cbadcb21 reached its completion cap (1 completions); no further requests are served';
 
 describe('registry entries', () => {
-  it('pins pi 0.74.2 (newest on node 20), kilo 7.7.7 (7.8.1 does not install), copilot 1.0.102, all on chat completions, none resumable', () => {
-    expect(HARNESSES.pi).toMatchObject({ package: '@earendil-works/pi-coding-agent', version: '0.74.2', protocol: 'openai_chat' });
+  it('pins pi 1.6.0 (on node 24 from the registry), kilo 7.7.7 (7.8.1 does not install), copilot 1.0.102, all on chat completions, none resumable', () => {
+    expect(HARNESSES.pi).toMatchObject({ package: '@earendil-works/pi-coding-agent', version: '1.6.0', protocol: 'openai_chat' });
     expect(HARNESSES.kilo).toMatchObject({ package: '@kilocode/cli', version: '7.7.7', protocol: 'openai_chat' });
     expect(HARNESSES.copilot).toMatchObject({ package: '@github/copilot', version: '1.0.102', protocol: 'openai_chat' });
     for (const h of [HARNESSES.pi, HARNESSES.kilo, HARNESSES.copilot]) expect(h).not.toHaveProperty('resume');
   });
 
   it('bundles: pi = node_modules + host node; kilo = the platform bin/ dir + rg; copilot = the binary, its unpacked package and CA roots', () => {
-    expect(HARNESSES.pi.bundle).toMatchObject({ copy: [{ from: 'node_modules', to: 'node_modules' }], needsNode: true, entry: 'node_modules/@earendil-works/pi-coding-agent/dist/cli.js' });
+    expect(HARNESSES.pi.bundle).toMatchObject({ copy: [{ from: 'node_modules', to: 'node_modules' }], node: { version: NODE_24 }, entry: 'node_modules/@earendil-works/pi-coding-agent/dist/cli.js' });
     expect(HARNESSES.kilo.bundle.copy[0]).toMatchObject({ to: 'bin' });
     expect(HARNESSES.kilo.bundle.entry).toBe('bin/kilo');
     const cp = HARNESSES.copilot.bundle;
