@@ -124,6 +124,17 @@ export function classifyExit(name: string, exit: HarnessExit, patterns: readonly
   };
 }
 
+/**
+ * A context overflow, in the words of vLLM ("maximum context length", "reduce the length of the messages"), the
+ * Anthropic and Gemini shapes the gateway sends ("prompt is too long", "exceeds the maximum number of tokens") and
+ * the CLIs' own messages. One row for every preset, so they cannot drift apart.
+ */
+export const CONTEXT_OVERFLOW: FailurePattern = {
+  match: /maximum context length|context_length_exceeded|context (window|length|overflow)|prompt is too long|prompt_too_long|reduce the length of the messages|exceeds the maximum number of tokens|prompt token count/i,
+  errorClass: 'context_length_exceeded',
+  reason: 'the conversation outgrew the model context',
+};
+
 /** Patterns every preset shares: what the swebench gateway itself answers (see src/gateway/sessions.ts). */
 export const GATEWAY_PATTERNS: readonly FailurePattern[] = [
   { match: /reached its completion cap/i, errorClass: 'completion_cap', reason: 'the session hit its completion cap' },

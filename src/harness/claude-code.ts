@@ -4,7 +4,7 @@
 // the fresh HOME has none), IS_SANDBOX=1 because containers run as root, no non-essential traffic
 // (api.anthropic.com), the "vLLM-friendly" block that makes the request classic Messages (no betas, thinking,
 // effort or tool search), every model alias mapped to the served model, and the real context window.
-import { classifyExit, GATEWAY_PATTERNS, type FailurePattern } from './classify.js';
+import { classifyExit, CONTEXT_OVERFLOW, GATEWAY_PATTERNS, type FailurePattern } from './classify.js';
 import { envWithOverride } from './env-override.js';
 import { streamJsonDiagnostics } from './stream-json.js';
 import type { BundleSpec, Harness, HarnessContext, HarnessExit, HarnessLaunch } from './types.js';
@@ -55,7 +55,7 @@ export function claudeEnv(ctx: HarnessContext): Record<string, string> {
 /** What claude prints for each failure (reference §2c), read from its stream-json `result` and stderr. */
 const PATTERNS: readonly FailurePattern[] = [
   ...GATEWAY_PATTERNS,
-  { match: /prompt is too long|prompt_too_long|context length|context window/i, errorClass: 'context_length_exceeded', reason: 'the conversation outgrew the model context' },
+  CONTEXT_OVERFLOW,
   { match: /error_max_turns|maximum number of turns/i, errorClass: 'completion_cap', reason: 'the --max-turns limit was reached' },
   { match: /cannot be used with root\/sudo/i, errorClass: 'infra_error', reason: 'root without IS_SANDBOX=1' },
   { match: /Not logged in|Invalid API key|Failed to authenticate|API Error: 401/i, errorClass: 'infra_error', reason: 'no usable credentials for the gateway' },

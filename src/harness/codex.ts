@@ -4,7 +4,7 @@
 // non-standard tools), unbounded_connection_retries off (else a dead endpoint means reconnecting forever),
 // CODEX_HOME outside /tmp, and `codex exec --json` with the prompt on stdin (codex reads stdin to EOF anyway).
 import path from 'node:path';
-import { classifyExit, GATEWAY_PATTERNS, type FailurePattern } from './classify.js';
+import { classifyExit, CONTEXT_OVERFLOW, GATEWAY_PATTERNS, type FailurePattern } from './classify.js';
 import { mergeConfig } from './config-merge.js';
 import { toToml } from './toml.js';
 import type { BundleSpec, Harness, HarnessContext, HarnessLaunch } from './types.js';
@@ -74,11 +74,7 @@ export function codexConfig(ctx: HarnessContext): Record<string, unknown> {
 /** What codex prints for each failure (reference §3c), most specific first. */
 const PATTERNS: readonly FailurePattern[] = [
   ...GATEWAY_PATTERNS,
-  {
-    match: /context_length_exceeded|ran out of room in the model's context window|maximum context length/i,
-    errorClass: 'context_length_exceeded',
-    reason: 'the conversation outgrew the model context',
-  },
+  CONTEXT_OVERFLOW,
   {
     match: /Error loading config\.toml|Missing environment variable|Not inside a trusted directory|unexpected status 401/i,
     errorClass: 'infra_error',

@@ -8,7 +8,7 @@
 // without CA roots, even for an http:// endpoint ("no trust roots available"), and task images may have none: the
 // bundle carries node's Mozilla roots as a PEM file and SSL_CERT_FILE names it.
 import { rootCertificates } from 'node:tls';
-import { classifyExit, GATEWAY_PATTERNS, type FailurePattern } from './classify.js';
+import { classifyExit, CONTEXT_OVERFLOW, GATEWAY_PATTERNS, type FailurePattern } from './classify.js';
 import { envWithOverride } from './env-override.js';
 import type { BundleSpec, Harness, HarnessContext, HarnessLaunch } from './types.js';
 
@@ -60,11 +60,7 @@ export function copilotEnv(ctx: HarnessContext): Record<string, string> {
 /** What copilot prints for each failure (plain text on stderr; `session.error` events; reference §5d). */
 const PATTERNS: readonly FailurePattern[] = [
   ...GATEWAY_PATTERNS,
-  {
-    match: /maximum context length|context_length_exceeded|context window|prompt is too long|prompt token count/i,
-    errorClass: 'context_length_exceeded',
-    reason: 'the conversation outgrew the model context',
-  },
+  CONTEXT_OVERFLOW,
   { match: /no trust roots available|root certificate/i, errorClass: 'infra_error', reason: 'no CA certificates for its HTTP client (SSL_CERT_FILE)' },
   { match: /requires a local model provider|COPILOT_PROVIDER_BASE_URL/i, errorClass: 'infra_error', reason: 'no BYOK provider base URL' },
   { match: /Authentication failed|\(HTTP 401\)|Not authenticated|No authentication/i, errorClass: 'infra_error', reason: 'no usable credentials for the gateway' },

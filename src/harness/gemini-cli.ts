@@ -7,7 +7,7 @@
 // against an unreachable endpoint). The model is always explicit: the default `auto` makes routing side calls
 // and picks a model of its own. The bundle is the package directory plus the host's node binary.
 import { ConfigError } from '../errors.js';
-import { classifyExit, GATEWAY_PATTERNS, type FailurePattern } from './classify.js';
+import { classifyExit, CONTEXT_OVERFLOW, GATEWAY_PATTERNS, type FailurePattern } from './classify.js';
 import { mergeConfig } from './config-merge.js';
 import { streamJsonDiagnostics } from './stream-json.js';
 import type { BundleSpec, Harness, HarnessContext, HarnessExit, HarnessFailure, HarnessLaunch } from './types.js';
@@ -81,11 +81,7 @@ function resolvedConfig(ctx: HarnessContext): { settings: Record<string, unknown
 /** What gemini-cli prints for each failure (reference §4c, harness-more §2c), most specific first. */
 const PATTERNS: readonly FailurePattern[] = [
   ...GATEWAY_PATTERNS,
-  {
-    match: /maximum context length|context_length_exceeded|context window|prompt is too long|exceeds the maximum number of tokens/i,
-    errorClass: 'context_length_exceeded',
-    reason: 'the conversation outgrew the model context',
-  },
+  CONTEXT_OVERFLOW,
   { match: /Loop detected, stopping execution/i, errorClass: 'agent_crash', reason: "gemini-cli's loop detection stopped the run (the model repeated a tool call)" },
   { match: /Reached max session turns|maximum session turns/i, errorClass: 'completion_cap', reason: 'the session turn limit (model.maxSessionTurns) was reached' },
   { match: /Invalid auth method|GEMINI_API_KEY|API key not valid|UNAUTHENTICATED|\b401\b/i, errorClass: 'infra_error', reason: 'no usable credentials for the gateway' },

@@ -6,7 +6,7 @@
 // unpacks a 5.5 MB native library there), `rg` on PATH, and the prompt on stdin (an argument gets quoted).
 // Pinned at 7.7.7: 7.8.1's platform packages are not published, so it does not install.
 import path from 'node:path';
-import { classifyExit, GATEWAY_PATTERNS, type FailurePattern } from './classify.js';
+import { classifyExit, CONTEXT_OVERFLOW, GATEWAY_PATTERNS, type FailurePattern } from './classify.js';
 import { mergeConfig } from './config-merge.js';
 import { withPathPrefix } from './launch-utils.js';
 import { OPENCODE_RG_PACKAGE } from './opencode.js';
@@ -64,11 +64,7 @@ export function kiloConfig(ctx: HarnessContext): Record<string, unknown> {
 /** What kilo prints for each failure (its `--format json` error events and stderr; reference §4d). */
 const PATTERNS: readonly FailurePattern[] = [
   ...GATEWAY_PATTERNS,
-  {
-    match: /maximum context length|context_length_exceeded|context window|prompt is too long/i,
-    errorClass: 'context_length_exceeded',
-    reason: 'the conversation outgrew the model context',
-  },
+  CONTEXT_OVERFLOW,
   { match: /cannot be parsed as a URL/i, errorClass: 'infra_error', reason: 'the provider base URL is missing or invalid in kilo.json' },
   { match: /Model not found|ProviderModelNotFound|provider .* not found/i, errorClass: 'infra_error', reason: 'the gw provider or model is missing from kilo.json' },
   { match: /Cannot connect to API|ECONNREFUSED|Unable to connect/i, errorClass: 'upstream_error', reason: 'cannot reach the gateway' },

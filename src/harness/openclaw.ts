@@ -5,7 +5,7 @@
 // stdin; `--json` for one result envelope on stdout. It needs node ≥ 24.16 (`node:sqlite`), so the bundle
 // carries node 24 from the npm registry (BundleSpec.node) rather than the host's node 20.
 import path from 'node:path';
-import { classifyExit, GATEWAY_PATTERNS, stripAnsi, type FailurePattern } from './classify.js';
+import { classifyExit, CONTEXT_OVERFLOW, GATEWAY_PATTERNS, stripAnsi, type FailurePattern } from './classify.js';
 import { mergeConfig } from './config-merge.js';
 import { NODE_24 } from './node-runtime.js';
 import type { BundleSpec, Harness, HarnessContext, HarnessExit, HarnessFailure, HarnessLaunch } from './types.js';
@@ -85,11 +85,7 @@ export const OPENCLAW_SETTINGS = { retry: { provider: { maxRetries: 1 } } };
 /** What openclaw says for each failure (its `--json` envelope and stderr, verified by running it), most specific first. */
 const PATTERNS: readonly FailurePattern[] = [
   ...GATEWAY_PATTERNS,
-  {
-    match: /Context overflow|context overflow|maximum context length|context_length_exceeded|prompt is too long/i,
-    errorClass: 'context_length_exceeded',
-    reason: 'the conversation outgrew the model context',
-  },
+  CONTEXT_OVERFLOW,
   { match: /authentication failed|authentication was rejected|HTTP 401|Missing API key/i, errorClass: 'infra_error', reason: 'no usable credentials for the gateway' },
   { match: /^Invalid config at|must declare baseUrl/i, errorClass: 'infra_error', reason: 'openclaw.json is invalid' },
   {

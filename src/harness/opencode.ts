@@ -5,7 +5,7 @@
 // limits (else max_tokens = 32000), a pre-seeded plugin dir and no models.dev fetch (no network at start),
 // `rg` on PATH (else it downloads ripgrep from GitHub), and the prompt on stdin (an argument gets quoted).
 import path from 'node:path';
-import { classifyExit, GATEWAY_PATTERNS, type FailurePattern } from './classify.js';
+import { classifyExit, CONTEXT_OVERFLOW, GATEWAY_PATTERNS, type FailurePattern } from './classify.js';
 import { mergeConfig } from './config-merge.js';
 import { withPathPrefix } from './launch-utils.js';
 import type { BundleSpec, Harness, HarnessContext, HarnessLaunch } from './types.js';
@@ -69,11 +69,7 @@ export function opencodeConfig(ctx: HarnessContext): Record<string, unknown> {
 /** What opencode prints for each failure (reference §2c), most specific first. */
 const PATTERNS: readonly FailurePattern[] = [
   ...GATEWAY_PATTERNS,
-  {
-    match: /maximum context length|context_length_exceeded|context window|prompt is too long/i,
-    errorClass: 'context_length_exceeded',
-    reason: 'the conversation outgrew the model context',
-  },
+  CONTEXT_OVERFLOW,
   { match: /cannot be parsed as a URL/i, errorClass: 'infra_error', reason: 'the provider base URL is missing or invalid in opencode.json' },
   { match: /Cannot connect to API|ECONNREFUSED|Unable to connect/i, errorClass: 'upstream_error', reason: 'cannot reach the gateway' },
   {

@@ -6,7 +6,7 @@
 // `--mode json` exits 0 on API errors; the prompt goes on stdin. pi has no approval system and no turn cap.
 // Its engines need node ≥ 22.19 (1.x fail on node 20: "node:fs does not provide an export named 'globSync'"), so
 // the bundle carries node 24 from the npm registry (BundleSpec.node), as openclaw's does.
-import { classifyExit, GATEWAY_PATTERNS, type FailurePattern } from './classify.js';
+import { classifyExit, CONTEXT_OVERFLOW, GATEWAY_PATTERNS, type FailurePattern } from './classify.js';
 import { isPlainObject, mergeConfig } from './config-merge.js';
 import { NODE_24 } from './node-runtime.js';
 import type { BundleSpec, Harness, HarnessContext, HarnessLaunch } from './types.js';
@@ -60,11 +60,7 @@ function splitOverride(override: Record<string, unknown> | undefined): { models?
 /** What pi prints on stderr in `-p` mode for each failure (reference §1d), most specific first. */
 const PATTERNS: readonly FailurePattern[] = [
   ...GATEWAY_PATTERNS,
-  {
-    match: /maximum context length|context_length_exceeded|context window|prompt is too long|context length/i,
-    errorClass: 'context_length_exceeded',
-    reason: 'the conversation outgrew the model context',
-  },
+  CONTEXT_OVERFLOW,
   // models.json unreadable or the provider invalid (e.g. no baseUrl): pi finds no such model and stops
   { match: /Model "[^"]*" not found|No models available|Unknown provider/i, errorClass: 'infra_error', reason: 'the gw provider in models.json is missing or invalid' },
   { match: /\b401\b|Unauthorized|No API key/i, errorClass: 'infra_error', reason: 'no usable credentials for the gateway' },

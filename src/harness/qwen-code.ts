@@ -5,7 +5,7 @@
 // the real context window, and bounds its retry loops (60 s → 5 min backoff by default; the gateway already
 // retries the upstream). The bundle is the package directory plus the host's node binary; qwen starts every
 // child node process from `process.execPath`, so the image needs no node and PATH is left as the image has it.
-import { classifyExit, GATEWAY_PATTERNS, type FailurePattern } from './classify.js';
+import { classifyExit, CONTEXT_OVERFLOW, GATEWAY_PATTERNS, type FailurePattern } from './classify.js';
 import { mergeConfig } from './config-merge.js';
 import { streamJsonDiagnostics } from './stream-json.js';
 import type { BundleSpec, Harness, HarnessContext, HarnessExit, HarnessFailure, HarnessLaunch } from './types.js';
@@ -68,11 +68,7 @@ export function qwenEnv(ctx: HarnessContext): Record<string, string> {
 /** What qwen prints for each failure (reference §3c), read from its stream-json `result` and stderr. */
 const PATTERNS: readonly FailurePattern[] = [
   ...GATEWAY_PATTERNS,
-  {
-    match: /maximum context length|context_length_exceeded|context window|prompt is too long|reduce the length of the messages/i,
-    errorClass: 'context_length_exceeded',
-    reason: 'the conversation outgrew the model context',
-  },
+  CONTEXT_OVERFLOW,
   // qwen's always-on loop detection (e.g. global_tool_call_duplicate) ends the run; its last line then reads "api retry ?/?"
   { match: /Loop detection halted the run|global_tool_call_duplicate/i, errorClass: 'agent_crash', reason: "qwen-code's loop detection stopped the run (the model repeated a tool call)" },
   { match: /Reached max session turns/i, errorClass: 'completion_cap', reason: 'the --max-session-turns limit was reached' },
