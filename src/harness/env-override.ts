@@ -1,5 +1,5 @@
-// `configOverride` for presets configured only through environment variables (claude-code, copilot): there is
-// no config file to merge into, so the override merges into the environment the preset generates.
+// `configOverride` for presets configured through environment variables (claude-code, copilot; gemini-cli's `env`
+// part): there is no config file to merge into, so the override merges into the environment the preset generates.
 import { ConfigError } from '../errors.js';
 import { mergeConfig } from './config-merge.js';
 

@@ -6,9 +6,9 @@
 // auto-update, caps the session turns and bounds the retry loop (10 attempts with backoff by default: > 200 s
 // against an unreachable endpoint). The model is always explicit: the default `auto` makes routing side calls
 // and picks a model of its own. The bundle is the package directory plus the host's node binary.
-import { ConfigError } from '../errors.js';
 import { classifyExit, CONTEXT_OVERFLOW, GATEWAY_PATTERNS, type FailurePattern } from './classify.js';
-import { mergeConfig } from './config-merge.js';
+import { isPlainObject, mergeConfig } from './config-merge.js';
+import { envWithOverride } from './env-override.js';
 import { streamJsonDiagnostics } from './stream-json.js';
 import type { BundleSpec, Harness, HarnessContext, HarnessExit, HarnessFailure, HarnessLaunch } from './types.js';
 
@@ -53,29 +53,14 @@ export function geminiEnv(ctx: HarnessContext): Record<string, string> {
 }
 
 /**
- * What `configOverride` merges over for gemini-cli: `settings` (~/.gemini/settings.json) and `env` (the
- * process environment; a string, number or boolean sets a variable, null removes it).
+ * `configOverride` for gemini-cli has two parts: `settings` merges over ~/.gemini/settings.json, `env` over the
+ * environment (a string, number or boolean sets a variable, null removes it).
  */
-export type GeminiConfig = {
-  settings: Record<string, unknown>;
-  env: Record<string, unknown>;
-};
-
 function resolvedConfig(ctx: HarnessContext): { settings: Record<string, unknown>; env: Record<string, string> } {
-  const merged = mergeConfig<GeminiConfig>({ settings: geminiSettings(ctx), env: geminiEnv(ctx) }, ctx.configOverride);
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(merged.env ?? {})) {
-    if (value === null || value === undefined) continue;
-    if (!['string', 'number', 'boolean'].includes(typeof value)) {
-      throw new ConfigError(`configOverride env.${key} must be a string, number, boolean or null`, {
-        source: 'configOverride (gemini-cli)',
-        code: 'E_HARNESS_OVERRIDE',
-        hint: 'For gemini-cli, configOverride has two parts: {"settings": {…settings.json…}, "env": {"NAME": "value" | null}}.',
-      });
-    }
-    env[key] = String(value);
-  }
-  return { settings: merged.settings ?? {}, env };
+  const { env: envOverride, ...rest } = ctx.configOverride ?? {};
+  const settings = mergeConfig(geminiSettings(ctx), isPlainObject(rest.settings) ? rest.settings : undefined);
+  const env = envWithOverride('gemini-cli', geminiEnv(ctx), isPlainObject(envOverride) ? envOverride : undefined, '{"env": {"GEMINI_CLI_TRUST_WORKSPACE": null}}');
+  return { settings, env };
 }
 
 /** What gemini-cli prints for each failure (reference §4c, harness-more §2c), most specific first. */
