@@ -12,7 +12,7 @@ import { backoffMs, type RetryPolicy } from './options.js';
 import { ProtocolRequestError, type AssembledCompletion, type ChatChunk, type Protocol, type ProtocolError, type RecordKind, type TranslateContext } from './protocols/types.js';
 import { isOneLine, type AttemptRecord, type CompletionRecord, type RawRecordParts } from './records.js';
 import type { Sealer } from './seal.js';
-import { TRAINER_REQUEST_HEADER } from './trainer/types.js';
+import { TRAINER_REQUEST_HEADER, TrainerTimeoutError } from './trainer/types.js';
 import type { Upstream, UpstreamRequestMeta } from './upstream.js';
 import { AbortReason, type Session } from './sessions.js';
 import { JsonSink, StreamSink, type Sink } from './sinks.js';
@@ -254,7 +254,8 @@ async function runAttempt(
     res = await deps.upstream.chat(body, meta, signal);
   } catch (err) {
     if (signal.aborted) throw err;
-    return { upstreamStatus: null, failure: failureFromException(err, false) };
+    const timedOut = err instanceof TrainerTimeoutError ? { trainerRequestId: err.trainerRequestId } : {};
+    return { upstreamStatus: null, failure: failureFromException(err, false), ...timedOut };
   }
   const trainerId = headerText(res.headers[TRAINER_REQUEST_HEADER]);
   const id = trainerId ? { trainerRequestId: trainerId } : {};

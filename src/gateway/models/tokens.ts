@@ -56,9 +56,9 @@ export function fakeLogprobs(text: string, opts: { topLogprobs?: number; tokensA
 // <|im_start|> role \n body <|im_end|>, the prompt ends with the generation prompt <|im_start|> assistant \n, and a
 // completion is the assistant body plus <|im_end|>. Bodies are tokenized per part, so the prompt of the next turn
 // begins with this turn's prompt + completion ids exactly when the client sends the answer back unchanged: what a
-// trainer checks for retokenization drift. `drift` renders earlier assistant messages with an extra \n token after
-// their <|im_end|> (as templates that put a newline between messages do, which the model never generated), so each
-// turn's prompt departs from the previous prompt + completion right at its end.
+// trainer checks for retokenization drift. `drift` renders earlier assistant messages with an extra \n token before
+// their <|im_end|> (as templates that add whitespace around the content do, which the model never generated), so each
+// turn's prompt departs from the previous prompt + completion at that completion's last token (its <|im_end|>).
 
 /** One fake token: its id and the text it stands for. */
 export interface FakeToken {
@@ -135,8 +135,8 @@ export function promptTokens(body: ChatRequest, opts: { drift?: boolean } = {}):
   for (const m of body.messages) {
     out.push(special('<|im_start|>'), ...textTokens(m.role), special('\n'));
     out.push(...(m.role === 'assistant' ? assistantBodyTokens(historyParts(m), true) : textTokens(contentText(m.content))));
-    out.push(special('<|im_end|>'));
     if (opts.drift && m.role === 'assistant') out.push(special('\n'));
+    out.push(special('<|im_end|>'));
   }
   out.push(special('<|im_start|>'), ...textTokens('assistant'), special('\n'));
   return out;

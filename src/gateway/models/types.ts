@@ -121,8 +121,8 @@ export interface ModelServerOptions {
   noStream?: boolean;
   /**
    * Retokenization drift on purpose: the toy chat template renders earlier assistant messages with an extra `\n`
-   * token after their end of turn, so with `return_token_ids` every turn's prompt departs from the previous prompt +
-   * completion ids right at their end (tokens.ts). @default false
+   * token before their end of turn, so with `return_token_ids` every turn's prompt departs from the previous prompt +
+   * completion ids at that completion's last token (tokens.ts). @default false
    */
   tokenizerDrift?: boolean;
   /** Repository directory the oracle and agentic models work in. @default '/testbed' */

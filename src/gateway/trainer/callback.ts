@@ -30,7 +30,7 @@ export class CallbackUpstream implements Upstream {
         const fail = () => reject(own.signal.reason instanceof Error ? own.signal.reason : new Error('the request was aborted'));
         if (own.signal.aborted) return fail();
         own.signal.addEventListener('abort', fail, { once: true });
-        timer = setTimeout(() => own.abort(new TrainerTimeoutError(`the trainer callback did not answer request ${request.id} within ${this.timeoutMs} ms`)), this.timeoutMs);
+        timer = setTimeout(() => own.abort(new TrainerTimeoutError(`the trainer callback did not answer request ${request.id} within ${this.timeoutMs} ms`, request.id)), this.timeoutMs);
       });
       stopped.catch(() => undefined);
       return replyOf(await Promise.race([answered, stopped]), { [TRAINER_REQUEST_HEADER]: request.id }, own.signal);

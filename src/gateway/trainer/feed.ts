@@ -92,10 +92,12 @@ export function iterableReply(chunks: AsyncIterable<ChatObject>, headers: Header
  * An HTTP request body (the trainer's POST) as the reply body, with backpressure: the request is paused while the
  * gateway cannot take more. `onEnd` runs once the body was read to its end, `onAbort` when the gateway stopped reading.
  */
-export function requestReply(req: IncomingMessage, headers: Headers, hooks: { onEnd(): void; onAbort(err: Error): void }, signal: AbortSignal): UpstreamReply {
+export function requestReply(req: IncomingMessage, headers: Headers, hooks: { onData(): void; onEnd(): void; onAbort(err: Error): void }, signal: AbortSignal): UpstreamReply {
+  // nothing may listen to the body before the reader attaches: a 'data' listener would start it flowing into nowhere
   return feedReply(headers, {
     start(reply) {
       req.on('data', (b: Buffer) => {
+        hooks.onData();
         if (!reply.push(b)) req.pause();
       });
       req.on('end', () => {

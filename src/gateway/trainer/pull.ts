@@ -122,13 +122,12 @@ export class TrainerQueue implements Upstream {
       'x-weight-version': req.headers['x-weight-version'],
       [TRAINER_REQUEST_HEADER]: id,
     };
-    // a stalled stream counts against the same timeout, per piece
-    const stall = () => entry.timer.refresh();
-    req.on('data', stall);
     const reply = requestReply(
       req,
       headers,
       {
+        // a stalled stream counts against the same timeout, per piece
+        onData: () => entry.timer.refresh(),
         onEnd: () => {
           entry.answer = undefined;
           this.finish(entry, 'answered');
@@ -172,7 +171,7 @@ export class TrainerQueue implements Upstream {
   }
 
   private timeOut(entry: Entry): void {
-    const err = new TrainerTimeoutError(`the trainer did not answer request ${entry.request.id} within ${this.timeoutMs} ms`);
+    const err = new TrainerTimeoutError(`the trainer did not answer request ${entry.request.id} within ${this.timeoutMs} ms`, entry.request.id);
     this.cancel(entry, 'timeout', err, 'timed_out');
   }
 

@@ -73,7 +73,11 @@ export function trainerRequest(body: string, meta: UpstreamRequestMeta): Trainer
 /** The trainer did not take or answer a request in time: a retryable upstream failure (a new attempt is queued). */
 export class TrainerTimeoutError extends Error {
   readonly code = 'ETIMEDOUT';
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The request that timed out (recorded as the attempt's `trainer_request_id`). */
+    readonly trainerRequestId: string,
+  ) {
     super(message);
     this.name = 'TrainerTimeoutError';
   }
