@@ -445,3 +445,26 @@ describe('prefix consistency over a two-turn tool loop (chat, the oracle, --capt
     });
   });
 });
+
+describe('prompt logprobs (--prompt-logprobs)', () => {
+  it('are asked for unstreamed (vLLM refuses them with stream: true), recorded per prompt token; the agent still streams', async () => {
+    const gw = await startGateway({ upstreamUrl: model.url, captureTokens: true, promptLogprobs: 1, recordsDir: recordsDir() });
+    try {
+      const s = gw.sessions.create({ instanceId: task.instance_id });
+      const res = await CLIENTS[0]!.send(s);
+      expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      expect(await res.text()).toContain('bash');
+      await gw.sessions.settle(s.session_id);
+      const [rec] = records(gw, s.session_id);
+      expect(rec!.upstream_request).toMatchObject({ stream: false, prompt_logprobs: 1, return_token_ids: true });
+      expect(rec!.upstream_request).not.toHaveProperty('stream_options');
+      const lp = rec!.tokens!.prompt_logprobs!;
+      expect(lp).toHaveLength(rec!.tokens!.prompt_ids.length);
+      expect(lp[0]).toBeNull();
+      expect(lp.slice(1).every((v) => typeof v === 'number' && v <= 0)).toBe(true);
+      expect(rec!.response).not.toHaveProperty('prompt_logprobs');
+    } finally {
+      await gw.close({ graceMs: 0 });
+    }
+  });
+});
