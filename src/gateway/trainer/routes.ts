@@ -30,8 +30,8 @@ export async function handleTrainer(req: IncomingMessage, res: ServerResponse, p
   if (id === undefined) {
     if (method !== 'GET') return fail(res, 405, 'invalid_request_error', `${method} is not allowed on /admin/trainer/requests`);
     const wait = numberParam(query, 'wait', DEFAULT_WAIT_S, 0, MAX_WAIT_S);
-    const max = numberParam(query, 'max', DEFAULT_MAX, 1, 1024);
-    if (wait === undefined || max === undefined) return fail(res, 400, 'invalid_request_error', `wait must be 0-${MAX_WAIT_S} seconds and max 1-1024`);
+    const max = numberParam(query, 'max', DEFAULT_MAX, 1, 1024, true);
+    if (wait === undefined || max === undefined) return fail(res, 400, 'invalid_request_error', `wait must be 0-${MAX_WAIT_S} seconds and max a whole number 1-1024`);
     const gone = new AbortController();
     res.on('close', () => gone.abort());
     const poll = await queue.poll(max, wait * 1000, gone.signal);
@@ -48,9 +48,9 @@ export async function handleTrainer(req: IncomingMessage, res: ServerResponse, p
   queue.answer(id, req, res);
 }
 
-function numberParam(query: URLSearchParams, name: string, fallback: number, min: number, max: number): number | undefined {
+function numberParam(query: URLSearchParams, name: string, fallback: number, min: number, max: number, integer = false): number | undefined {
   const raw = query.get(name);
   if (raw === null || raw === '') return fallback;
   const n = Number(raw);
-  return Number.isFinite(n) && n >= min && n <= max ? n : undefined;
+  return Number.isFinite(n) && n >= min && n <= max && (!integer || Number.isInteger(n)) ? n : undefined;
 }
