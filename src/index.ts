@@ -13,7 +13,11 @@ export { makeRunSummary, type RunSummary } from './eval/summary.js';
 export { LOG_PARSERS, parserFor, type LogParser, type TestStatus } from './eval/parsers/index.js';
 export { regrade, type RegradeConfig } from './eval/regrade.js';
 export { createDockerRuntime, LABELS, type Runtime, type Sandbox, type SandboxSpec, type ExecOptions, type ExecResult } from './runtime/index.js';
-export { startGateway, openGateway, serveGateway, type GatewayHandle, type GatewayServer, type GatewayOptions, type CompletionRecord } from './gateway/index.js';
+export {
+  startGateway, openGateway, serveGateway, RECORD_CHAINS, PREFIX_VERDICTS,
+  type GatewayHandle, type GatewayServer, type GatewayOptions, type CompletionRecord, type RecordChain, type PrefixRecord, type PrefixVerdict, type TokenRecord,
+  type TrainerHandler, type TrainerRequest, type TrainerReply, type TrainerContext, type TrainerPoll, type TrainerCancellation, type ChatObject,
+} from './gateway/index.js';
 export { startModelServer, MODEL_POLICIES, type ModelServer, type ModelPolicyName } from './gateway/models/index.js';
 export {
   runSubmit, runSession, readManifest, sessionIdFor, sessionPaths, RUN_FILES, INFRA_ERROR_CLASSES, ERROR_CLASSES, SESSION_STATUSES,

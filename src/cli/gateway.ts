@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../errors.js';
 import { checkUpstreamUrl } from '../config/upstream-url.js';
+import { TRAINER_UPSTREAM } from '../config/submit-schema.js';
 import { createLogger } from '../logger.js';
 import type { GatewayOptions } from '../gateway/options.js';
 import { serveGateway } from '../gateway/standalone.js';
@@ -24,9 +25,9 @@ function secretFromEnv(flag: string, name: unknown, env: NodeJS.ProcessEnv): str
 
 /** Turns the parsed flags (and the environment they name) into gateway options. */
 export function gatewayOptionsFromFlags(opts: Record<string, unknown>, env: NodeJS.ProcessEnv): GatewayOptions {
-  const upstream = checkUpstreamUrl(String(opts.upstream ?? ''), '--upstream');
+  const trainer = opts.upstream === TRAINER_UPSTREAM;
   const out: GatewayOptions = {
-    upstreamUrl: upstream,
+    ...(trainer ? { upstream: 'trainer' as const } : { upstreamUrl: checkUpstreamUrl(String(opts.upstream ?? ''), '--upstream') }),
     host: String(opts.host),
     port: parseIntOption('--port', String(opts.port), 0, 65535),
     recordsDir: String(opts.recordsDir),
@@ -49,7 +50,7 @@ export function registerGateway(program: Command): void {
   program
     .command('gateway')
     .description('Run the recording LLM gateway standalone: sessions via the admin API, every completion recorded')
-    .requiredOption('--upstream <url>', 'OpenAI-compatible upstream (vLLM, SGLang, OpenAI, `swebench model serve`), e.g. http://127.0.0.1:8000')
+    .requiredOption('--upstream <url>', 'OpenAI-compatible upstream (vLLM, SGLang, OpenAI, `swebench model serve`), e.g. http://127.0.0.1:8000, or "trainer" (the pull API under /admin/trainer)')
     .option('--upstream-api-key-env <name>', 'environment variable holding the upstream API key')
     .option('--upstream-model <name>', 'model name sent upstream; GET <upstream>/v1/models must list it (default: its first id)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')

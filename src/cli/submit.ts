@@ -23,9 +23,10 @@ const repeat = (value: string, previous: string[] | undefined): string[] => [...
 const INT_FLAGS: Record<string, number> = {
   num_samples: 1, concurrency: 1, timeout: 1, idle_timeout: 0, max_completions: 1, max_turns: 1,
   context_window: 1, max_output_tokens: 1, eval_timeout: 1, nudge: 0, model_max_len: 1, pull_concurrency: 1, prefetch: 0,
+  trainer_timeout: 1, prompt_logprobs: 0,
 };
 /** Flags copied as strings. */
-const STRING_FLAGS = ['dataset', 'split', 'model', 'model_name', 'upstream', 'upstream_api_key_env', 'upstream_model', 'grading', 'specs', 'image_template', 'image_registry', 'images', 'prompt_template', 'output_dir', 'run_id', 'agent_network', 'eval_network'];
+const STRING_FLAGS = ['dataset', 'split', 'model', 'model_name', 'upstream', 'upstream_api_key_env', 'upstream_model', 'trainer_token_env', 'grading', 'specs', 'image_template', 'image_registry', 'images', 'prompt_template', 'output_dir', 'run_id', 'agent_network', 'eval_network'];
 
 const camel = (key: string) => key.replace(/_(\w)/g, (_m, c: string) => c.toUpperCase());
 
@@ -68,7 +69,7 @@ export function registerSubmit(program: Command): void {
       summary = await runSubmit(config, {
         signal: cancel.signal,
         logger: progress.logger,
-        reporter: progress,
+        reporter: { ...progress, onTrainerReady: (info) => process.stderr.write(trainerLine(info)) },
         resume,
         onDownload: downloadProgressReporter(),
       });
@@ -100,7 +101,9 @@ export function addRunOptions(cmd: Command): Command {
     .option('--num-samples <k>', `sessions per task and harness (default: ${d.num_samples})`)
     .option('--concurrency <n>', 'sessions at once (default: from the host: min(cores / 2, memory GiB / 4), between 1 and 24)')
     .option('--model <name>', 'built-in model started in-process: oracle | noop | chaos | agentic | loop | replay:<run-dir>')
-    .option('--upstream <url>', 'OpenAI-compatible chat-completions server, e.g. http://127.0.0.1:8000/v1 (vLLM, SGLang)')
+    .option('--upstream <url>', 'OpenAI-compatible chat-completions server, e.g. http://127.0.0.1:8000/v1 (vLLM, SGLang), or "trainer": the trainer answers through the gateway\'s pull API')
+    .option('--trainer-token-env <var>', 'with --upstream trainer: environment variable holding the admin token the trainer polls with (default: generate one and print it)')
+    .option('--trainer-timeout <seconds>', 'with --upstream trainer: wait this long for the trainer\'s answer to start (and between its pieces) before retrying (default: 600)')
     .option('--upstream-api-key-env <var>', 'environment variable holding the upstream API key')
     .option('--upstream-model <name>', 'model name sent upstream (default: the first of GET /v1/models)')
     .option('--model-name <name>', 'model name the harness is told (default: the upstream model)')
@@ -114,7 +117,9 @@ export function addRunOptions(cmd: Command): Command {
     .option('--max-turns <n>', 'turn cap passed to harnesses that have one (default: --max-completions)')
     .option('--context-window <n>', `context window the harness assumes (default: ${d.context_window})`)
     .option('--max-output-tokens <n>', `max output tokens per completion (default: ${d.max_output_tokens})`)
-    .option('--capture-tokens', 'ask the upstream (vLLM) for token ids and logprobs and record them')
+    .option('--capture-tokens', 'ask the upstream (vLLM) or the trainer for token ids and logprobs and record them, with a prefix check per turn')
+    .option('--prompt-logprobs <n>', 'with --capture-tokens: also ask for prompt logprobs (vLLM prompt_logprobs; sent unstreamed)')
+    .option('--tokenizer-drift', 'built-in models: render the history with retokenization drift on purpose (tests drift detection)')
     .option('--no-eval', 'extract patches but do not evaluate them')
     .option('--eval-timeout <seconds>', `test-run limit per evaluation (default: ${d.eval_timeout})`)
     .option('--grading <mode>', 'official (v4.1.0) or strict (v5 hardening) (default: official)')
@@ -135,6 +140,14 @@ export function addRunOptions(cmd: Command): Command {
   return cmd;
 }
 
+/**
+ * The one line a trainer needs (stderr, not the logger: the logger redacts the admin token). A token from
+ * --trainer-token-env is not repeated.
+ */
+export function trainerLine(info: { url: string; adminToken: string; generated: boolean }): string {
+  return `swebench submit: trainer pull API at ${info.url} (GET ${info.url}/requests, POST ${info.url}/requests/<id>/response); admin token: ${info.generated ? info.adminToken : 'from --trainer-token-env'}\n`;
+}
+
 /** The config layer of the flags the user actually typed (commander defaults never override the file). */
 export function flagLayer(cmd: Command, opts: Record<string, unknown>): ConfigLayer {
   const given = (key: string) => opts[camel(key)] !== undefined && cmd.getOptionValueSource(camel(key)) === 'cli';
@@ -144,6 +157,7 @@ export function flagLayer(cmd: Command, opts: Record<string, unknown>): ConfigLa
   for (const key of STRING_FLAGS) if (given(key)) layer[key] = opts[camel(key)];
   for (const [key, min] of Object.entries(INT_FLAGS)) if (given(key)) layer[key] = int(key, opts[camel(key)], min);
   if (given('capture_tokens')) layer.capture_tokens = true;
+  if (given('tokenizer_drift')) layer.tokenizer_drift = true;
   if (cmd.getOptionValueSource('eval') === 'cli') layer.eval = opts.eval === true;
   if (given('chaos_seed')) layer.chaos = { seed: String(opts.chaosSeed) };
   if (given('agentic_seed')) layer.agentic = { seed: String(opts.agenticSeed) };

@@ -11,6 +11,7 @@ import {
   ConfigLayerSchema,
   parseBuiltinModel,
   SUBMIT_DEFAULTS,
+  TRAINER_UPSTREAM,
   type ConfigLayer,
   type SubmitConfig,
 } from './submit-schema.js';
@@ -136,6 +137,21 @@ export function resolveSubmitConfig(layers: {
     if (config[key] !== undefined && config.upstream === undefined) {
       throw new ConfigError(`${key} only applies to an upstream model server`, { source: where(key), hint: 'Also pass --upstream <url>, or drop it.' });
     }
+  }
+  const trainer = config.upstream === TRAINER_UPSTREAM;
+  if (trainer && config.upstream_api_key_env !== undefined) {
+    throw new ConfigError('upstream_api_key_env does not apply to a trainer upstream', { source: where('upstream_api_key_env'), hint: 'The trainer authenticates with the admin token (--trainer-token-env); drop --upstream-api-key-env.' });
+  }
+  for (const key of ['trainer_token_env', 'trainer_timeout'] as const) {
+    if (config[key] !== undefined && !trainer) {
+      throw new ConfigError(`${key} only applies to --upstream ${TRAINER_UPSTREAM}`, { source: where(key), hint: `Also pass --upstream ${TRAINER_UPSTREAM}, or drop it.` });
+    }
+  }
+  if (config.prompt_logprobs !== undefined && !config.capture_tokens) {
+    throw new ConfigError('prompt_logprobs needs capture_tokens', { source: where('prompt_logprobs'), hint: 'Add --capture-tokens.' });
+  }
+  if (config.tokenizer_drift !== undefined && config.model === undefined) {
+    throw new ConfigError('tokenizer_drift only applies to a built-in model', { source: where('tokenizer_drift'), hint: 'Use it with --model oracle|agentic|…' });
   }
   return config;
 }

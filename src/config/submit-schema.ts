@@ -58,10 +58,20 @@ const FIELDS = {
   model: name,
   /** The model name the harness is told. @default the upstream model */
   model_name: name,
+  /** A model server URL, or `trainer`: the trainer owns inference and answers through the gateway's pull API. */
   upstream: z.string().superRefine((url, ctx) => {
+    if (url === TRAINER_UPSTREAM) return;
     const problem = upstreamUrlProblem(url);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    if (problem) ctx.addIssue({ code: 'custom', message: `${problem} (or "${TRAINER_UPSTREAM}" for trainer-owned inference)` });
   }),
+  /** With `upstream: trainer`: environment variable holding the admin token the trainer polls with (else one is generated and printed). */
+  trainer_token_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'),
+  /** With `upstream: trainer`: seconds a request may wait for the trainer's answer to start (and between two pieces of it) before it is retried. */
+  trainer_timeout: seconds,
+  /** With capture_tokens: also ask for prompt logprobs (vLLM `prompt_logprobs`, this many alternatives; requests then go upstream unstreamed). */
+  prompt_logprobs: z.int().min(0, 'expected 0 or more alternatives per prompt token'),
+  /** Built-in models: render the history with retokenization drift on purpose (for testing drift detection). */
+  tokenizer_drift: z.boolean(),
   /** Name of the environment variable holding the upstream API key (the key itself is never stored). */
   upstream_api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'),
   upstream_model: name,
@@ -170,6 +180,9 @@ export const SUBMIT_DEFAULTS = {
  * sessions run at once.
  */
 export const RESUME_FREE_KEYS: ReadonlySet<string> = new Set(['run_id', 'output_dir', 'concurrency', 'pull_concurrency', 'prefetch', 'images', 'max_image_disk']);
+
+/** The `upstream` value meaning the trainer owns inference (the pull API, or a callback given to runSubmit). */
+export const TRAINER_UPSTREAM = 'trainer';
 
 /** The parsed `model` value. */
 export type BuiltinModel = { policy: 'oracle' | 'noop' | 'chaos' | 'agentic' | 'loop' } | { policy: 'replay'; runDir: string };

@@ -30,7 +30,8 @@ export async function runDoctor(config: SubmitConfig, deps: { signal?: AbortSign
   results.push(...checkBundles(harnesses, versions));
   const model = await openModelSource(config, all, { logger: deps.logger });
   try {
-    results.push(...(await probeUpstream(probeOf(config, model, tasks[0]?.instance_id), deps.signal)).checks);
+    // a trainer upstream has no server to probe: the trainer connects to the run's gateway once it runs
+    if (!('trainer' in model)) results.push(...(await probeUpstream(probeOf(config, model, tasks[0]?.instance_id), deps.signal)).checks);
   } finally {
     await model.close();
   }

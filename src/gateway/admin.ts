@@ -4,6 +4,7 @@
 //   GET  /admin/sessions/:id             -> status
 //   GET  /admin/sessions/:id/records     -> records.jsonl (application/x-ndjson)
 //   POST /admin/sessions/:id/close       -> status (after in-flight completions were aborted and recorded)
+//   *    /admin/trainer/...              the pull API of trainer-owned inference (trainer/routes.ts)
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -12,6 +13,8 @@ import { z } from 'zod';
 import { hasBearer } from './auth.js';
 import { BodyError, readBody, sendJson } from './http-io.js';
 import type { SessionRegistry } from './sessions.js';
+import type { TrainerQueue } from './trainer/pull.js';
+import { handleTrainer } from './trainer/routes.js';
 
 const CreateSessionBody = z
   .object({
@@ -34,6 +37,7 @@ export async function handleAdmin(
   pathname: string,
   sessions: SessionRegistry,
   adminToken: string,
+  extra: { trainer?: TrainerQueue; query?: string } = {},
 ): Promise<void> {
   if (!hasBearer(req.headers, adminToken)) {
     adminError(res, 401, 'authentication_error', 'admin token required: send "Authorization: Bearer <admin token>"', {
@@ -42,6 +46,7 @@ export async function handleAdmin(
     return;
   }
   const parts = pathname.split('/').filter(Boolean); // ['admin', 'sessions', id?, action?]
+  if (parts[1] === 'trainer') return handleTrainer(req, res, parts.slice(2), new URLSearchParams(extra.query ?? ''), extra.trainer);
   if (parts[1] !== 'sessions' || parts.length > 4) return adminError(res, 404, 'not_found_error', `no admin route ${pathname}`);
   const method = req.method ?? 'GET';
   const id = parts[2];

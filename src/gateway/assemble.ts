@@ -45,6 +45,8 @@ export class CompletionAssembler {
     if (!a.created && typeof chunk.created === 'number') a.created = chunk.created;
     if (chunk.usage) a.usage = chunk.usage as ChatUsage;
     if (Array.isArray(chunk.prompt_token_ids) && !a.prompt_token_ids) a.prompt_token_ids = chunk.prompt_token_ids;
+    if (Array.isArray(chunk.prompt_logprobs) && !a.prompt_logprobs) a.prompt_logprobs = chunk.prompt_logprobs;
+    if (isVersion(chunk.weight_version)) a.weight_version = chunk.weight_version;
     const choice = chunk.choices?.find((c) => (c?.index ?? 0) === 0);
     if (choice) this.addChoice(choice);
   }
@@ -90,6 +92,11 @@ export class CompletionAssembler {
   }
 }
 
+/** A policy version as a trainer may send it: a non-empty string or a finite number. */
+export function isVersion(v: unknown): v is string | number {
+  return (typeof v === 'string' && v !== '') || (typeof v === 'number' && Number.isFinite(v));
+}
+
 /** A non-streaming upstream `chat.completion` body as the chunks a stream would have carried. */
 export function completionToChunks(body: unknown): ChatChunk[] {
   const b = (body ?? {}) as Record<string, unknown>;
@@ -123,6 +130,8 @@ export function completionToChunks(body: unknown): ChatChunk[] {
       },
     ],
     ...(Array.isArray(b.prompt_token_ids) ? { prompt_token_ids: b.prompt_token_ids as number[] } : {}),
+    ...(Array.isArray(b.prompt_logprobs) ? { prompt_logprobs: b.prompt_logprobs as unknown[] } : {}),
+    ...(isVersion(b.weight_version) ? { weight_version: b.weight_version } : {}),
   };
   const chunks: ChatChunk[] = [first];
   if (b.usage) chunks.push({ ...base, choices: [], usage: b.usage as ChatUsage });

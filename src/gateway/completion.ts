@@ -4,26 +4,31 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { redact, type Logger } from '../logger.js';
 import { CompletionAssembler, completionToChunks, hasAnyDelta, isReasoningOnly } from './assemble.js';
+import { systemFingerprint } from './chains.js';
+import { tokenRecordOf, withoutTokens } from './token-trace.js';
 import { scrubHeaders } from './auth.js';
 import { BodyError, readBody } from './http-io.js';
 import { backoffMs, type RetryPolicy } from './options.js';
 import { ProtocolRequestError, type AssembledCompletion, type ChatChunk, type Protocol, type ProtocolError, type RecordKind, type TranslateContext } from './protocols/types.js';
 import { isOneLine, type AttemptRecord, type CompletionRecord, type RawRecordParts } from './records.js';
 import type { Sealer } from './seal.js';
+import { TRAINER_REQUEST_HEADER, TrainerTimeoutError } from './trainer/types.js';
+import type { Upstream, UpstreamRequestMeta } from './upstream.js';
 import { AbortReason, type Session } from './sessions.js';
 import { JsonSink, StreamSink, type Sink } from './sinks.js';
 import { readSseReply } from './sse.js';
-import type { UpstreamClient } from './upstream.js';
 import type { UpstreamReply } from './upstream-reply.js';
 import { failureFromException, failureFromStatus, failureFromStreamError, type UpstreamFailure } from './upstream-errors.js';
 import { prepareUpstreamRequest } from './upstream-request.js';
 
 /** What a completion needs from the gateway. */
 export interface CompletionDeps {
-  upstream: UpstreamClient;
+  upstream: Upstream;
   upstreamModel: string;
   maxOutputTokens?: number;
   captureTokens: boolean;
+  /** With captureTokens: ask for this many prompt logprobs (vLLM `prompt_logprobs`); the upstream request is then not streamed. */
+  promptLogprobs?: number;
   retry: RetryPolicy;
   sealer: Sealer;
   logger: Logger;
@@ -63,10 +68,14 @@ export async function serveCompletion(
     instance_id: session.instanceId ?? null,
     seq,
     kind: 'turn',
+    chain: 'main',
+    chain_id: 'main',
+    turn: 0,
     client_protocol: protocol.name,
     client_request: { method: req.method ?? 'POST', path: req.url ?? '', headers: scrubHeaders(req.headers) },
     upstream_request: null,
     response: null,
+    weight_version: null,
     status: 'error',
     http_status: 0,
     attempts: [],
@@ -84,13 +93,15 @@ export async function serveCompletion(
   try {
     const body = await parseBody(req, deps.maxBodyBytes, rec, raw);
     rec.kind = safeKind(protocol, body, req.headers);
-    raw.upstreamRequest = JSON.stringify(prepareUpstreamRequest(translate(protocol, body, ctx), deps));
+    const chat = translate(protocol, body, ctx);
+    Object.assign(rec, session.chainOf(rec.kind, systemFingerprint(chat)));
+    raw.upstreamRequest = JSON.stringify(prepareUpstreamRequest(chat, deps));
     // From here on only JSON texts and the protocol's reply part of the body are kept: the parsed request (the
     // whole conversation) can be collected before the first upstream byte arrives.
     const replyBody = protocol.replyBody ? protocol.replyBody(body) : body;
     sink = protocol.isStream(body, action) ? new StreamSink(res, protocol, replyBody, ctx) : new JsonSink(res, protocol, replyBody, ctx);
     const outcome = await runAttempts(deps, session, raw.upstreamRequest, sink, signal, rec, started);
-    rec.response = outcome.assembled ?? null;
+    if (outcome.assembled) recordResponse(rec, outcome.assembled);
     if (outcome.error) {
       rec.error = outcome.error;
       rec.http_status = await sink.fail(outcome.error);
@@ -119,6 +130,14 @@ export async function serveCompletion(
     if (rec.status === 'ok' || rec.error?.kind === 'client_disconnected') deps.logger.debug(line);
     else deps.logger.warn(`${line}: ${rec.error?.kind}: ${rec.error?.message}`);
   }
+}
+
+/** The response into the record: its token fields as the `tokens` block, its policy version at the top. */
+function recordResponse(rec: CompletionRecord, a: AssembledCompletion): void {
+  const tokens = tokenRecordOf(a);
+  rec.response = tokens ? withoutTokens(a) : a;
+  if (tokens) rec.tokens = tokens;
+  rec.weight_version = a.weight_version ?? null;
 }
 
 async function parseBody(req: IncomingMessage, limit: number, rec: CompletionRecord, raw: RawRecordParts): Promise<unknown> {
@@ -172,8 +191,19 @@ async function runAttempts(
   let discarded = 0;
   for (let n = 1; ; n++) {
     sink.reset();
-    const r = await runAttempt(deps, session, body, sink, signal, started, rec.kind);
+    const meta: UpstreamRequestMeta = {
+      sessionId: session.id,
+      kind: rec.kind,
+      chain: rec.chain,
+      turn: rec.turn,
+      seq: rec.seq,
+      attempt: n,
+      clientProtocol: rec.client_protocol,
+      ...(session.instanceId ? { instanceId: session.instanceId } : {}),
+    };
+    const r = await runAttempt(deps, body, sink, signal, started, meta);
     const attempt: AttemptRecord = { n, status: r.upstreamStatus };
+    if (r.trainerRequestId) attempt.trainer_request_id = r.trainerRequestId;
     if (r.assembled?.usage) attempt.usage = r.assembled.usage;
     rec.attempts.push(attempt);
     rec.timings.ttft_ms = r.ttftMs ?? null;
@@ -204,6 +234,7 @@ async function runAttempts(
 
 interface AttemptResult {
   upstreamStatus: number | null;
+  trainerRequestId?: string;
   assembled?: AssembledCompletion;
   failure?: UpstreamFailure;
   ttftMs?: number;
@@ -212,25 +243,33 @@ interface AttemptResult {
 /** One upstream request: streams chunks into the sink (which holds them back until visible output). */
 async function runAttempt(
   deps: CompletionDeps,
-  session: Session,
   body: string,
   sink: Sink,
   signal: AbortSignal,
   started: number,
-  kind: RecordKind,
+  meta: UpstreamRequestMeta,
 ): Promise<AttemptResult> {
   let res: UpstreamReply;
   try {
-    res = await deps.upstream.chat(body, { sessionId: session.id, kind, ...(session.instanceId ? { instanceId: session.instanceId } : {}) }, signal);
+    res = await deps.upstream.chat(body, meta, signal);
   } catch (err) {
     if (signal.aborted) throw err;
-    return { upstreamStatus: null, failure: failureFromException(err, false) };
+    const timedOut = err instanceof TrainerTimeoutError ? { trainerRequestId: err.trainerRequestId } : {};
+    return { upstreamStatus: null, failure: failureFromException(err, false), ...timedOut };
   }
+  const trainerId = headerText(res.headers[TRAINER_REQUEST_HEADER]);
+  const id = trainerId ? { trainerRequestId: trainerId } : {};
   if (res.statusCode !== 200) {
     const text = await res.textCapped(ERROR_BODY_LIMIT);
-    return { upstreamStatus: res.statusCode, failure: failureFromStatus(res.statusCode, text, res.headers['retry-after']) };
+    return { upstreamStatus: res.statusCode, failure: failureFromStatus(res.statusCode, text, res.headers['retry-after']), ...id };
   }
   const assembler = new CompletionAssembler();
+  const headerVersion = headerText(res.headers[WEIGHT_VERSION_HEADER]);
+  const assembled = (): AssembledCompletion => {
+    const a = assembler.result();
+    if (a.weight_version === undefined && headerVersion) a.weight_version = headerVersion;
+    return a;
+  };
   let ttftMs: number | undefined;
   // Synchronous per chunk: the sink buffers the client bytes of one upstream read and flush() sends them at once.
   // `raw` (the event's JSON text) only while it still matches the chunk: a chunk given `choices` here does not.
@@ -243,7 +282,7 @@ async function runAttempt(
     if (ttftMs === undefined && hasAnyDelta(chunk)) ttftMs = Date.now() - started;
     sink.chunk(chunk, raw);
   };
-  const partial = (failure: UpstreamFailure): AttemptResult => ({ upstreamStatus: 200, assembled: assembler.result(), failure, ...(ttftMs === undefined ? {} : { ttftMs }) });
+  const partial = (failure: UpstreamFailure): AttemptResult => ({ upstreamStatus: 200, assembled: assembled(), failure, ...id, ...(ttftMs === undefined ? {} : { ttftMs }) });
   try {
     if (!String(res.headers['content-type'] ?? '').includes('text/event-stream')) {
       // A server that ignored `stream: true` and answered one JSON body.
@@ -291,7 +330,15 @@ async function runAttempt(
       upstreamStatus: 200,
     });
   }
-  return { upstreamStatus: 200, assembled: assembler.result(), ...(ttftMs === undefined ? {} : { ttftMs }) };
+  return { upstreamStatus: 200, assembled: assembled(), ...id, ...(ttftMs === undefined ? {} : { ttftMs }) };
+}
+
+/** Reply header with the policy version of a completion (vLLM-based RL servers and trainers may send it). */
+export const WEIGHT_VERSION_HEADER = 'x-weight-version';
+
+function headerText(v: string | string[] | undefined): string | undefined {
+  const s = Array.isArray(v) ? v[0] : v;
+  return s && s.trim() ? s.trim() : undefined;
 }
 
 function malformed(message: string): UpstreamFailure {

@@ -1,5 +1,6 @@
 // The gateway's configuration, with every default in one place.
 import type { Logger } from '../logger.js';
+import type { TrainerHandler } from './trainer/types.js';
 
 /** Bounded retries with exponential backoff for transient upstream failures before the client saw a byte. */
 export interface RetryPolicy {
@@ -20,15 +21,27 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
-/** Options of `startGateway`. */
+/** Options of `startGateway`: exactly one of `upstreamUrl` and `upstream`. */
 export interface GatewayOptions {
   /** Upstream OpenAI-compatible server, e.g. `http://127.0.0.1:8000` (a trailing `/v1` is accepted and ignored). */
-  upstreamUrl: string;
+  upstreamUrl?: string;
+  /**
+   * The trainer owns inference: `'trainer'` holds each request for the pull API (`/admin/trainer/…`, trainer/routes.ts);
+   * a function is called with each request instead (trainer/types.ts `TrainerHandler`). Either gets the canonical chat
+   * request after translation, whatever protocol the agent speaks.
+   */
+  upstream?: 'trainer' | TrainerHandler;
+  /**
+   * With a trainer upstream: longest wait for an answer to start (and between two pieces of a streamed one) before the
+   * attempt fails as a retryable upstream timeout.
+   * @default upstreamTimeoutMs
+   */
+  trainerTimeoutMs?: number;
   /** Bearer key for the upstream. Never recorded, logged or returned. */
   upstreamApiKey?: string;
   /**
    * Model name sent upstream (client model names are rewritten to it).
-   * @default the first id of `GET <upstream>/v1/models`
+   * @default the first id of `GET <upstream>/v1/models`; `trainer` with a trainer upstream
    */
   upstreamModel?: string;
   /** @default '127.0.0.1' */
@@ -55,6 +68,11 @@ export interface GatewayOptions {
    * @default false
    */
   captureTokens?: boolean;
+  /**
+   * With captureTokens: also ask for prompt logprobs (vLLM `prompt_logprobs`, this many alternatives per token); such
+   * requests go upstream unstreamed, which vLLM requires.
+   */
+  promptLogprobs?: number;
   retry?: Partial<RetryPolicy>;
   /**
    * Secret for sealing reasoning blobs; fixed so that a restarted gateway still opens old blobs.

@@ -5,7 +5,9 @@ import { close, open, write, writeSync, writev, writevSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { redact } from '../logger.js';
+import type { RecordChain } from './chains.js';
 import type { AssembledCompletion, ClientProtocol, ChatUsage, ProtocolError, RecordKind } from './protocols/types.js';
+import type { PrefixRecord, TokenRecord } from './token-trace.js';
 
 /** One upstream attempt of a completion (retries and the discarded reasoning-only attempt included). */
 export interface AttemptRecord {
@@ -16,6 +18,8 @@ export interface AttemptRecord {
   /** True for a reasoning-only attempt that was silently retried. */
   discarded?: true;
   usage?: ChatUsage;
+  /** Id of the request the trainer answered (trainer-owned inference only): the pull API's `id`. */
+  trainer_request_id?: string;
 }
 
 /** One line of `records.jsonl`. */
@@ -25,13 +29,25 @@ export interface CompletionRecord {
   /** 1-based order of arrival within the session. */
   seq: number;
   kind: RecordKind;
+  /** The chain the completion belongs to (chains.ts): main, subagent, compaction, title or auxiliary. */
+  chain: RecordChain;
+  /** `main`, `compaction`, `title`, `auxiliary` or `subagent:<hash of its system prompt>`: one id per agent. */
+  chain_id: string;
+  /** 1-based position in its chain by arrival (0 when the request failed before it could be placed). */
+  turn: number;
   client_protocol: ClientProtocol;
   /** Method, path, headers minus credentials, body (parsed JSON, or `body_text` when it did not parse). */
   client_request: { method: string; path: string; headers: Record<string, string | string[]>; body?: unknown; body_text?: string };
   /** The chat request sent upstream (null when the request failed before translation). */
   upstream_request: unknown;
-  /** The final attempt's assembled upstream response (null when none arrived). */
+  /** The final attempt's assembled upstream response (null when none arrived); its token fields move to `tokens`. */
   response: AssembledCompletion | null;
+  /** Token ids and logprobs of the final attempt, when the upstream or trainer sent token ids (`--capture-tokens`). */
+  tokens?: TokenRecord;
+  /** How the prompt ids continue the chain's earlier completion (token-trace.ts); set with `tokens`. */
+  prefix?: PrefixRecord;
+  /** The policy version the trainer or upstream reported for the final attempt; null when none did. */
+  weight_version: string | number | null;
   status: 'ok' | 'error';
   error?: ProtocolError;
   /** Status of the HTTP response to the client (200 for an in-stream error; 499 when the client went away first). */

@@ -1,7 +1,7 @@
 // The gateway's request router. Routes:
 //   GET  /healthz                                200 while the process serves HTTP (liveness)
 //   GET  /readyz                                 200 once the upstream model is known, else 503 and why
-//   *    /admin/...                              admin API (admin.ts)
+//   *    /admin/...                              admin API (admin.ts); /admin/trainer/... the pull API (trainer/routes.ts)
 //   POST /s/<session>/v1/chat/completions        openai_chat
 //   POST /s/<session>/v1/responses               openai_responses
 //   POST /s/<session>/v1/messages[?beta=true]    anthropic_messages
@@ -14,6 +14,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logger.js';
 import { handleAdmin } from './admin.js';
+import type { TrainerQueue } from './trainer/pull.js';
 import { hasToken } from './auth.js';
 import { serveCompletion, type CompletionDeps, type CompletionRoute } from './completion.js';
 import { sendJson } from './http-io.js';
@@ -70,6 +71,8 @@ export interface GatewayState {
   logger: Logger;
   /** Set when close() began: new completions get a 503. */
   closing: boolean;
+  /** The pull queue when the trainer owns inference over HTTP (its routes live under /admin/trainer/). */
+  trainer?: TrainerQueue;
 }
 
 /** The node:http request listener. Never throws (an unexpected error becomes a 500). */
@@ -92,7 +95,7 @@ async function route(state: GatewayState, req: IncomingMessage, res: ServerRespo
   }
   if (pathname === '/readyz') return readyz(state, res);
   if (pathname === '/admin' || pathname.startsWith('/admin/')) {
-    return handleAdmin(req, res, pathname, state.sessions, state.adminToken);
+    return handleAdmin(req, res, pathname, state.sessions, state.adminToken, { trainer: state.trainer, query: q < 0 ? '' : url.slice(q + 1) });
   }
   const m = /^\/s\/([^/]+)\/(v1|v1beta)\/(.*?)\/?$/.exec(pathname);
   if (!m) return sendJson(res, 404, { error: { type: 'not_found_error', message: `no route ${pathname}` } });

@@ -4,7 +4,10 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { randomToken } from './auth.js';
+import { ChainTracker, type ChainRef } from './chains.js';
 import { RecordWriter, type AttemptRecord, type CompletionRecord, type RawRecordParts } from './records.js';
+import type { RecordKind } from './protocols/types.js';
+import { PrefixTracker } from './token-trace.js';
 import type { ChatUsage, ProtocolError } from './protocols/types.js';
 
 /** Abort reason of an in-flight completion: what the client should be told, if it is still listening. */
@@ -83,6 +86,8 @@ export class Session {
   private readonly usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
   private readonly inflight = new Map<AbortController, Promise<unknown>>();
   private readonly writer: RecordWriter;
+  private readonly chains = new ChainTracker();
+  private readonly prefixes = new PrefixTracker();
 
   constructor(
     readonly id: string,
@@ -133,8 +138,21 @@ export class Session {
     }
   }
 
-  /** Writes one record and updates counters and usage. */
+  /** The chain of a completion of this kind whose system prompt has this fingerprint (chains.ts). */
+  chainOf(kind: RecordKind, fingerprint: string): ChainRef {
+    return this.chains.chainOf(kind, fingerprint);
+  }
+
+  /**
+   * Writes one record and updates counters and usage. A record with token ids gets its prefix verdict here, in the
+   * order completions finish (a turn's parent has finished before the turn was sent).
+   */
   async record(rec: CompletionRecord, raw?: RawRecordParts): Promise<void> {
+    if (rec.tokens) {
+      rec.prefix = this.prefixes.check(rec.chain_id, rec.tokens.prompt_ids);
+      if (rec.status === 'ok') this.prefixes.remember(rec.seq, rec.chain_id, rec.tokens);
+    }
+    if (rec.kind === 'compaction' && rec.status === 'ok') this.prefixes.noteCompaction();
     for (const a of rec.attempts) this.addUsage(a);
     await this.writer.append(rec, raw);
     this.recordCount++;

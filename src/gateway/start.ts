@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GatewayError } from '../errors.js';
+import { ConfigError, GatewayError } from '../errors.js';
 import { registerSecret, silentLogger } from '../logger.js';
 import { randomToken } from './auth.js';
 import {
@@ -23,7 +23,10 @@ import { createRequestHandler, type GatewayState } from './server.js';
 import { SessionSockets } from './session-socket.js';
 import { SessionRegistry, type GatewaySessions } from './sessions.js';
 import { UpstreamReadiness } from './readiness.js';
-import { UpstreamClient, discoverUpstreamModel } from './upstream.js';
+import { UpstreamClient, discoverUpstreamModel, type Upstream } from './upstream.js';
+import { CallbackUpstream } from './trainer/callback.js';
+import { TrainerQueue } from './trainer/pull.js';
+import type { TrainerHandler } from './trainer/types.js';
 
 /** A running gateway whose upstream model may not be known yet (`openGateway`). */
 export interface GatewayServer {
@@ -78,19 +81,37 @@ export async function openGateway(options: GatewayOptions): Promise<GatewayServe
 }
 
 interface UpstreamParts {
-  client: UpstreamClient;
+  client: Upstream;
   readiness: UpstreamReadiness;
+  /** Set when the trainer answers over HTTP (the pull API). */
+  trainer?: TrainerQueue;
 }
 
+/** The model name a trainer upstream is known by unless configured. */
+export const DEFAULT_TRAINER_MODEL = 'trainer';
+
 function upstreamParts(options: GatewayOptions, discovery: { verify: boolean }): UpstreamParts {
+  const logger = options.logger ?? silentLogger;
+  const timeoutMs = options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS;
+  if ((options.upstreamUrl === undefined) === (options.upstream === undefined)) {
+    throw new ConfigError('the gateway needs exactly one upstream: upstreamUrl (a model server) or upstream (the trainer)', { path: 'upstreamUrl' });
+  }
+  if (options.upstream !== undefined) {
+    const trainerTimeout = options.trainerTimeoutMs ?? timeoutMs;
+    const trainer = options.upstream === 'trainer' ? new TrainerQueue(trainerTimeout) : undefined;
+    const client: Upstream = trainer ?? new CallbackUpstream(options.upstream as TrainerHandler, trainerTimeout);
+    const model = options.upstreamModel ?? DEFAULT_TRAINER_MODEL;
+    const readiness = new UpstreamReadiness(async () => model, { logger, upstreamUrl: client.displayUrl });
+    return { client, readiness, ...(trainer ? { trainer } : {}) };
+  }
   registerSecret(options.upstreamApiKey);
-  const client = new UpstreamClient(options.upstreamUrl, options.upstreamApiKey, options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS);
+  const client = new UpstreamClient(options.upstreamUrl!, options.upstreamApiKey, timeoutMs);
   const discover = (signal?: AbortSignal) => discoverUpstreamModel(client, options.upstreamModel, discovery, signal);
-  const readiness = new UpstreamReadiness(discover, { logger: options.logger ?? silentLogger, upstreamUrl: client.displayUrl });
+  const readiness = new UpstreamReadiness(discover, { logger, upstreamUrl: client.displayUrl });
   return { client, readiness };
 }
 
-async function listenGateway(options: GatewayOptions, { client: upstream, readiness }: UpstreamParts): Promise<GatewayServer> {
+async function listenGateway(options: GatewayOptions, { client: upstream, readiness, trainer }: UpstreamParts): Promise<GatewayServer> {
   const logger = options.logger ?? silentLogger;
   const adminToken = options.adminToken ?? randomToken('swebench-admin-');
   registerSecret(adminToken);
@@ -102,10 +123,12 @@ async function listenGateway(options: GatewayOptions, { client: upstream, readin
     logger,
     closing: false,
     upstream: readiness,
+    ...(trainer ? { trainer } : {}),
     deps: {
       upstream,
       ...(options.maxOutputTokens === undefined ? {} : { maxOutputTokens: options.maxOutputTokens }),
       captureTokens: options.captureTokens ?? false,
+      ...(options.promptLogprobs === undefined ? {} : { promptLogprobs: options.promptLogprobs }),
       retry: { ...DEFAULT_RETRY, ...options.retry },
       sealer: createSealer(options.sealSecret),
       logger,

@@ -19,18 +19,25 @@ export function capOutputTokens(req: ChatRequest, cap: number | undefined): Chat
   return out;
 }
 
-/** The exact body sent upstream. */
+/**
+ * The exact body sent upstream. Streaming with usage, except with prompt logprobs: vLLM refuses `prompt_logprobs`
+ * with `stream: true` (and `stream_options` without it), so those requests are sent whole and the gateway streams the
+ * answer to the client from the one body.
+ */
 export function prepareUpstreamRequest(
   req: ChatRequest,
-  opts: { upstreamModel: string; maxOutputTokens?: number; captureTokens: boolean },
+  opts: { upstreamModel: string; maxOutputTokens?: number; captureTokens: boolean; promptLogprobs?: number },
 ): ChatRequest {
   const streamOptions = req.stream_options && typeof req.stream_options === 'object' ? req.stream_options : {};
-  const out: ChatRequest = {
-    ...capOutputTokens(req, opts.maxOutputTokens),
-    model: opts.upstreamModel,
-    stream: true,
-    stream_options: { ...streamOptions, include_usage: true },
-  };
+  const out: ChatRequest = { ...capOutputTokens(req, opts.maxOutputTokens), model: opts.upstreamModel };
+  if (opts.captureTokens && opts.promptLogprobs !== undefined) {
+    out.stream = false;
+    delete out.stream_options;
+    out.prompt_logprobs = opts.promptLogprobs;
+  } else {
+    out.stream = true;
+    out.stream_options = { ...streamOptions, include_usage: true };
+  }
   if (opts.captureTokens) {
     out.return_token_ids = true;
     if (out.logprobs !== true) out.logprobs = true;

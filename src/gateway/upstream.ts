@@ -6,7 +6,8 @@ import { GatewayError } from '../errors.js';
 import { redact } from '../logger.js';
 import { upstreamMessage } from './upstream-errors.js';
 import { dispatchReply, type UpstreamReply } from './upstream-reply.js';
-import type { RecordKind } from './protocols/types.js';
+import type { ClientProtocol, RecordKind } from './protocols/types.js';
+import type { RecordChain } from './chains.js';
 
 /** Where the upstream lives: `http://host:port[/prefix]`, with the OpenAI `/v1` appended per endpoint. */
 export interface UpstreamEndpoint {
@@ -31,10 +32,33 @@ export interface UpstreamRequestMeta {
   instanceId?: string;
   /** What the request is for (the record's kind): lets the built-in models answer a compaction as one. */
   kind?: RecordKind;
+  /** The record's chain (main, subagent, …): shown to a trainer that owns inference. */
+  chain?: RecordChain;
+  /** The record's seq (1-based arrival order in the session), its turn in its chain, and the attempt number. */
+  seq?: number;
+  turn?: number;
+  attempt?: number;
+  /** The client protocol the agent spoke (the trainer sees the canonical chat request either way). */
+  clientProtocol?: ClientProtocol;
+}
+
+/**
+ * Where completions go: an OpenAI-compatible server over HTTP (UpstreamClient) or a trainer that owns inference
+ * (trainer/). Either answers a canonical chat request with a reply whose body is a chat SSE stream or one JSON body.
+ */
+export interface Upstream {
+  /** The upstream as shown in log lines (no credentials). */
+  readonly displayUrl: string;
+  /** Sends one chat request; the caller owns the returned reply (read or destroy its body). */
+  chat(body: string, meta: UpstreamRequestMeta, signal: AbortSignal): Promise<UpstreamReply>;
+  /** Lets in-flight requests finish, then releases everything. */
+  close(): Promise<void>;
+  /** Releases everything now. */
+  destroy(): Promise<void>;
 }
 
 /** Keep-alive client for `/v1/chat/completions` and `/v1/models`. */
-export class UpstreamClient {
+export class UpstreamClient implements Upstream {
   private readonly pool: Pool;
   private readonly endpoint: UpstreamEndpoint;
 

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { RESUME_FREE_KEYS, type SubmitConfig } from '../config/submit-schema.js';
+import { RESUME_FREE_KEYS, TRAINER_UPSTREAM, type SubmitConfig } from '../config/submit-schema.js';
 import { ConfigError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { writeJsonAtomic } from '../fs-atomic.js';
@@ -75,7 +75,7 @@ export function configDiff(a: SubmitConfig, b: SubmitConfig): string[] {
 
 /** The config as run.json stores it: no credentials in the upstream URL. */
 export function redactConfig(config: SubmitConfig): SubmitConfig {
-  return config.upstream === undefined ? config : { ...config, upstream: displayUrl(config.upstream) };
+  return config.upstream === undefined || config.upstream === TRAINER_UPSTREAM ? config : { ...config, upstream: displayUrl(config.upstream) };
 }
 
 export function hostInfo(): RunManifest['host'] {

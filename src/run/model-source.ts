@@ -1,13 +1,14 @@
 // Where the gateway sends completions: an upstream OpenAI-compatible server (--upstream), or a built-in model
 // started in-process (--model oracle|noop|chaos|agentic|loop|replay:<run-dir>) on 127.0.0.1, so a run needs no GPU.
 import path from 'node:path';
-import { parseBuiltinModel, DEFAULT_CHAOS_RATES, type SubmitConfig } from '../config/submit-schema.js';
+import { parseBuiltinModel, DEFAULT_CHAOS_RATES, TRAINER_UPSTREAM, type SubmitConfig } from '../config/submit-schema.js';
 import type { Task } from '../dataset/types.js';
 import { ConfigError } from '../errors.js';
 import { startModelServer, type AgenticOptions } from '../gateway/models/index.js';
 import { registerSecret, type Logger } from '../logger.js';
 
-export interface ModelSource {
+/** A model server the gateway sends completions to (built-in or --upstream URL). */
+export interface UrlModelSource {
   upstreamUrl: string;
   upstreamApiKey?: string;
   upstreamModel?: string;
@@ -15,6 +16,18 @@ export interface ModelSource {
   description: { kind: 'builtin'; policy: string; replay?: string } | { kind: 'upstream'; url: string; api_key_env?: string };
   close(): Promise<void>;
 }
+
+/** The trainer owns inference (`--upstream trainer`): it polls the embedded gateway's pull API with the admin token. */
+export interface TrainerModelSource {
+  trainer: true;
+  upstreamModel?: string;
+  /** From `trainer_token_env`; undefined: the gateway generates one (shown to the trainer through the reporter). */
+  adminToken?: string;
+  description: { kind: 'trainer'; token_env?: string };
+  close(): Promise<void>;
+}
+
+export type ModelSource = UrlModelSource | TrainerModelSource;
 
 /** Strips credentials and query from a URL before it is written anywhere. */
 export function displayUrl(url: string): string {
@@ -41,9 +54,29 @@ function agenticOptions(c: SubmitConfig['agentic']): AgenticOptions {
   return out;
 }
 
-/** Starts the built-in model, or checks the upstream settings; `close()` stops what was started. */
+/** Starts the built-in model, or checks the upstream (or trainer) settings; `close()` stops what was started. */
 export async function openModelSource(config: SubmitConfig, tasks: Task[], deps: { logger: Logger; env?: NodeJS.ProcessEnv }): Promise<ModelSource> {
   const env = deps.env ?? process.env;
+  if (config.upstream === TRAINER_UPSTREAM) {
+    let token: string | undefined;
+    if (config.trainer_token_env !== undefined) {
+      token = env[config.trainer_token_env];
+      if (!token) {
+        throw new ConfigError(`environment variable ${config.trainer_token_env} is not set`, {
+          source: '--trainer-token-env',
+          hint: `Export the admin token the trainer polls with as ${config.trainer_token_env}, or drop --trainer-token-env to have one generated.`,
+        });
+      }
+      registerSecret(token);
+    }
+    return {
+      trainer: true,
+      ...(config.upstream_model === undefined ? {} : { upstreamModel: config.upstream_model }),
+      ...(token === undefined ? {} : { adminToken: token }),
+      description: { kind: 'trainer', ...(config.trainer_token_env ? { token_env: config.trainer_token_env } : {}) },
+      close: async () => {},
+    };
+  }
   if (config.upstream !== undefined) {
     let key: string | undefined;
     if (config.upstream_api_key_env !== undefined) {
@@ -78,6 +111,7 @@ export async function openModelSource(config: SubmitConfig, tasks: Task[], deps:
     },
     agentic: agenticOptions(config.agentic),
     ...(config.model_max_len === undefined ? {} : { maxModelLen: config.model_max_len }),
+    ...(config.tokenizer_drift ? { tokenizerDrift: true } : {}),
     logger: deps.logger,
   });
   deps.logger.debug(`built-in ${builtin.policy} model on ${server.url}`);

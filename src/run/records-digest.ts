@@ -3,7 +3,9 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import { RECORD_CHAINS, type RecordChain } from '../gateway/chains.js';
 import type { CompletionRecord } from '../gateway/records.js';
+import type { SesChains, SesTokens } from './ses-file.js';
 
 export interface RecordsDigest {
   /** Records that parsed. */
@@ -22,11 +24,23 @@ export interface RecordsDigest {
   lastTurn: CompletionRecord | null;
   /** Sum over every upstream attempt that reported usage. */
   usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+  /** Records per chain (records written before chains existed count as `main` turns or their kind). */
+  chains: SesChains;
+  /** The token summary of the ses file; its `records` is 0 when no record had token ids. */
+  tokens: SesTokens;
+  /** Distinct `weight_version`s in order of first use. */
+  weightVersions: Array<string | number>;
 }
 
 /** An empty digest (no records file: the harness never called the gateway). */
 export function emptyDigest(): RecordsDigest {
-  return { count: 0, unreadable: 0, errorKinds: {}, errors: 0, compactions: 0, firstStartMs: null, last: null, lastTurn: null, usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 } };
+  return {
+    count: 0, unreadable: 0, errorKinds: {}, errors: 0, compactions: 0, firstStartMs: null, last: null, lastTurn: null,
+    usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
+    chains: { main: 0, subagent: 0, compaction: 0, title: 0, auxiliary: 0 },
+    tokens: { records: 0, missing: 0, prefix: { first: 0, extends: 0, diverges: 0, reset: 0 }, first_divergence: null },
+    weightVersions: [],
+  };
 }
 
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
@@ -47,8 +61,31 @@ export function addRecord(d: RecordsDigest, rec: CompletionRecord): void {
     d.usage.total_tokens += num(a.usage?.total_tokens);
   }
   if (rec.kind === 'compaction') d.compactions++;
+  d.chains[chainOfRecord(rec)]++;
+  addTokens(d, rec);
+  if (rec.weight_version !== undefined && rec.weight_version !== null && !d.weightVersions.includes(rec.weight_version)) d.weightVersions.push(rec.weight_version);
   d.last = rec;
   if (rec.kind === 'turn' || rec.kind === undefined) d.lastTurn = rec;
+}
+
+function chainOfRecord(rec: CompletionRecord): RecordChain {
+  if ((RECORD_CHAINS as readonly string[]).includes(rec.chain)) return rec.chain;
+  return rec.kind === 'turn' || rec.kind === undefined ? 'main' : rec.kind;
+}
+
+function addTokens(d: RecordsDigest, rec: CompletionRecord): void {
+  const t = d.tokens;
+  if (!rec.tokens) {
+    if (rec.status === 'ok') t.missing++;
+    return;
+  }
+  t.records++;
+  const p = rec.prefix;
+  if (!p) return void t.prefix.first++;
+  t.prefix[p.verdict]++;
+  if (p.verdict === 'diverges' && p.mismatch_at !== null && (t.first_divergence === null || rec.seq < t.first_divergence.seq)) {
+    t.first_divergence = { seq: rec.seq, chain_id: rec.chain_id, mismatch_at: p.mismatch_at };
+  }
 }
 
 /** Digests a records.jsonl file; a missing file is an empty digest. */

@@ -5,7 +5,9 @@
 // error, record_count, run_ms, trace_count, trajectory.messages, trajectory.metadata.api_type,
 // trajectory.metadata.evaluation.report). Where it lives in a run directory: RESULTS_LAYOUT in layout.ts.
 import { z } from 'zod';
+import { RECORD_CHAINS, type RecordChain } from '../gateway/chains.js';
 import type { ClientProtocol } from '../gateway/protocols/types.js';
+import { PREFIX_VERDICTS, type PrefixVerdict } from '../gateway/token-trace.js';
 
 /** Terminal statuses of a session (DESIGN.md decision 7), in report order. */
 export const SESSION_STATUSES = ['COMPLETED', 'FAILED', 'TIMEOUT', 'ERROR', 'CANCELLED'] as const;
@@ -29,10 +31,10 @@ export type SessionPhase = (typeof SESSION_PHASES)[number];
 export const API_TYPES = ['openai_chat', 'openai_responses', 'anthropic_messages', 'gemini'] as const satisfies readonly ClientProtocol[];
 
 /**
- * Version 3 adds `nudges` and `compactions`; version 2 made the file strict with a top-level `empty_generation`.
- * Files of earlier versions are upgraded on read.
+ * Version 4 adds `chains`, `tokens` and `weight_versions` (RL rollouts); version 3 added `nudges` and `compactions`;
+ * version 2 made the file strict with a top-level `empty_generation`. Files of earlier versions are upgraded on read.
  */
-export const SES_SCHEMA_VERSION = 3;
+export const SES_SCHEMA_VERSION = 4;
 
 /** Why a session was nudged: it ended on a text-only answer with nothing changed, or exited 0 with no patch. */
 export const NUDGE_REASONS = ['early_exit_text_only', 'no_patch'] as const;
@@ -51,6 +53,21 @@ const nudge = z.strictObject({
   /** The continuation's exit code (null when one of our limits killed it) and wall time. */
   exit_code: z.number().int().nullable(),
   duration_ms: count,
+});
+
+/** Records per chain of the message tree (gateway/chains.ts). */
+const chains = z.strictObject(Object.fromEntries(RECORD_CHAINS.map((c) => [c, count])) as Record<RecordChain, typeof count>);
+
+/** The session's token-level summary: how its records' prompt ids continue each other (gateway/token-trace.ts). */
+const tokens = z.strictObject({
+  /** Records carrying token ids (their `tokens` block). */
+  records: count,
+  /** Successful records without token ids (the upstream or trainer did not send them). */
+  missing: count,
+  /** Records per prefix verdict: first of its chain, extends its parent, diverges from it, reset by a compaction. */
+  prefix: z.strictObject(Object.fromEntries(PREFIX_VERDICTS.map((v) => [v, count])) as Record<PrefixVerdict, typeof count>),
+  /** The first record (by seq) whose prompt diverges from its parent's prompt + completion ids, and where; null when none. */
+  first_divergence: z.strictObject({ seq: z.number().int().min(1), chain_id: z.string().min(1), mismatch_at: count }).nullable(),
 });
 
 const testResults = z.strictObject({ success: z.array(z.string()), failure: z.array(z.string()) });
@@ -89,6 +106,12 @@ const sesObject = z.strictObject({
   compactions: count,
   /** Continuations after an early stop (`--nudge N`), in order; empty when none happened or nudging was off. */
   nudges: z.array(nudge),
+  /** Records per chain (main, subagent, compaction, title, auxiliary); null in files written before version 4. */
+  chains: chains.nullable(),
+  /** Token ids and prefix consistency (--capture-tokens); null when no record carried token ids. */
+  tokens: tokens.nullable(),
+  /** Distinct policy versions the records report (`weight_version`), in order of first use; empty when none did. */
+  weight_versions: z.array(z.union([z.string().min(1), z.number()])),
   /** Same as record_count (kept for tools that read trace_count). */
   trace_count: count,
   /** Wall time of the whole session in milliseconds. */
@@ -143,6 +166,9 @@ export const SesFileSchema = sesObject.superRefine((s, ctx) => {
   const fail = (message: string, path: string[]) => ctx.addIssue({ code: 'custom', message, path });
   if (s.trace_count !== s.record_count) fail('must equal record_count', ['trace_count']);
   if (s.compactions > s.record_count) fail('cannot exceed record_count', ['compactions']);
+  if (s.chains && Object.values(s.chains).reduce((a, b) => a + b, 0) !== s.record_count) fail('must add up to record_count', ['chains']);
+  if (s.tokens && s.tokens.records + s.tokens.missing > s.record_count) fail('records with and without token ids cannot exceed record_count', ['tokens']);
+  if (s.tokens && Object.values(s.tokens.prefix).reduce((a, b) => a + b, 0) !== s.tokens.records) fail('must add up to tokens.records', ['tokens', 'prefix']);
   s.nudges.forEach((n, i) => {
     if (n.index !== i + 1) fail(`must be ${i + 1} (nudges are numbered in order)`, ['nudges', String(i), 'index']);
     if (n.after_completions > s.record_count) fail('cannot exceed record_count', ['nudges', String(i), 'after_completions']);
@@ -171,6 +197,7 @@ export function parseSesFile(data: unknown): ReturnType<typeof SesFileSchema.saf
   const version = () => (typeof v === 'object' && v !== null ? (v as { schema_version?: unknown }).schema_version : undefined);
   if (version() === 1) v = upgradeV1(v as Record<string, unknown>);
   if (version() === 2) v = upgradeV2(v as Record<string, unknown>);
+  if (version() === 3) v = upgradeV3(v as Record<string, unknown>);
   return SesFileSchema.safeParse(v);
 }
 
@@ -188,10 +215,17 @@ function upgradeV1(v1: Record<string, unknown>): Record<string, unknown> {
 
 /** Version 2 had no nudges (there were none) and did not count compactions (unknown: 0). */
 function upgradeV2(v2: Record<string, unknown>): Record<string, unknown> {
-  return { ...v2, schema_version: SES_SCHEMA_VERSION, nudges: [], compactions: 0 };
+  return { ...v2, schema_version: 3, nudges: [], compactions: 0 };
+}
+
+/** Version 3 did not sort records into chains (unknown: null) nor record token ids or policy versions. */
+function upgradeV3(v3: Record<string, unknown>): Record<string, unknown> {
+  return { ...v3, schema_version: SES_SCHEMA_VERSION, chains: null, tokens: null, weight_versions: [] };
 }
 export type EvaluationReport = z.infer<typeof evaluationReport>;
 export type SesNudge = z.infer<typeof nudge>;
+export type SesTokens = z.infer<typeof tokens>;
+export type SesChains = z.infer<typeof chains>;
 
 /** The ses file as JSON Schema (draft 2020-12), for consumers in other languages; the cross-field rules are zod-only. */
 export function sesJsonSchema(): Record<string, unknown> {

@@ -11,6 +11,7 @@ import { imageForTask, loadTasks, selectTasks, validateImageTemplate, type Downl
 import { CancelledError, ConfigError, throwIfAborted } from '../errors.js';
 import { loadRepoSpecs, type RepoSpecTable } from '../eval/eval-script.js';
 import { startGateway, type GatewayHandle } from '../gateway/start.js';
+import type { TrainerHandler } from '../gateway/trainer/types.js';
 import { ensureBundle } from '../harness/bundle.js';
 import type { Harness } from '../harness/types.js';
 import { silentLogger, type Logger } from '../logger.js';
@@ -42,6 +43,11 @@ export interface SubmitDeps {
   onDownload?: (p: DownloadProgress) => void;
   /** The machine the resource line and the memory warning speak of. @default hostResources() */
   host?: HostResources;
+  /**
+   * With `upstream: trainer`: answer every completion in-process with this callback instead of through the pull API
+   * (the library form of trainer-owned inference; see startGateway's `upstream`).
+   */
+  trainer?: TrainerHandler;
 }
 
 /** How long the end-of-run container sweep may take. */
@@ -240,7 +246,7 @@ async function execute(ctx: RunContext, run: Execution, deps: SubmitDeps): Promi
   try {
     // The run directory appears once the model answers: a run that cannot start leaves nothing to --resume.
     if (pending.length > 0) {
-      opened = await openModelAndGateway(ctx, input.all);
+      opened = await openModelAndGateway(ctx, input.all, deps);
       manifest.model = { name: config.model_name ?? opened.gateway.upstreamModel, upstream: opened.gateway.upstreamModel, source: opened.model.description };
     }
     await mkdir(runDir, { recursive: true });
@@ -286,24 +292,42 @@ async function execute(ctx: RunContext, run: Execution, deps: SubmitDeps): Promi
   return { results, status, images: imageStats };
 }
 
-/** The model source (built-in or upstream URL) and the embedded gateway in front of it; the model is closed if the gateway cannot start. */
-async function openModelAndGateway(ctx: RunContext, all: Task[]): Promise<{ model: ModelSource; gateway: GatewayHandle }> {
+/**
+ * The model source (built-in, upstream URL or the trainer) and the embedded gateway in front of it; the model is closed
+ * if the gateway cannot start. With a trainer, the reporter learns where the pull API is (and a generated token).
+ */
+async function openModelAndGateway(ctx: RunContext, all: Task[], deps: SubmitDeps): Promise<{ model: ModelSource; gateway: GatewayHandle }> {
   const { config, runDir, logger, signal } = ctx;
   const model = await openModelSource(config, all, { logger });
   try {
-    // an upstream that cannot serve a harness (unreachable, wrong model, tools refused, window too small) fails here,
-    // once, before any container; the built-in models are known to answer
-    if (config.upstream !== undefined) await preflightUpstream(config, model, all[0]?.instance_id, { signal, logger });
-    const gateway = await startGateway({
-      upstreamUrl: model.upstreamUrl,
-      upstreamApiKey: model.upstreamApiKey,
+    const common = {
       upstreamModel: model.upstreamModel,
       recordsDir: runDir,
       captureTokens: config.capture_tokens,
+      ...(config.prompt_logprobs === undefined ? {} : { promptLogprobs: config.prompt_logprobs }),
       maxOutputTokens: config.max_output_tokens,
       logger,
       signal,
-    });
+    };
+    if ('trainer' in model) {
+      const gateway = await startGateway({
+        ...common,
+        upstream: deps.trainer ?? 'trainer',
+        ...(model.adminToken === undefined ? {} : { adminToken: model.adminToken }),
+        ...(config.trainer_timeout === undefined ? {} : { trainerTimeoutMs: config.trainer_timeout * 1000 }),
+      });
+      if (!deps.trainer) {
+        const url = `${gateway.url}/admin/trainer`;
+        logger.info(`the trainer owns inference: poll ${url}/requests with the admin token (${model.description.token_env ? `$${model.description.token_env}` : 'generated, given to the reporter'})`);
+        deps.reporter?.onTrainerReady?.({ url, adminToken: gateway.adminToken, generated: model.adminToken === undefined });
+      }
+      return { model, gateway };
+    }
+    if (deps.trainer) throw new ConfigError('a trainer callback was given but the upstream is not "trainer"', { source: '--upstream', hint: 'Set upstream: trainer to have the callback answer.' });
+    // an upstream that cannot serve a harness (unreachable, wrong model, tools refused, window too small) fails here,
+    // once, before any container; the built-in models are known to answer
+    if (config.upstream !== undefined) await preflightUpstream(config, model, all[0]?.instance_id, { signal, logger });
+    const gateway = await startGateway({ ...common, upstreamUrl: model.upstreamUrl, upstreamApiKey: model.upstreamApiKey });
     return { model, gateway };
   } catch (err) {
     await model.close().catch(() => {});

@@ -64,6 +64,11 @@ export interface SubmitReporter {
   onSessionDone?(ses: SesFile): void;
   /** The run's images changed (pulled, failed, removed). */
   onImages?(stats: ImageStats): void;
+  /**
+   * `upstream: trainer` over HTTP: the pull API is up at `url` (`<gateway>/admin/trainer`); poll it with `adminToken`.
+   * `generated`: nobody else knows the token yet (no trainer_token_env), so it must be shown to the trainer.
+   */
+  onTrainerReady?(info: { url: string; adminToken: string; generated: boolean }): void;
 }
 
 /** The result of runSubmit: report.json (the one report model) plus where things are and how the run ended. */

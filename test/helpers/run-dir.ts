@@ -54,7 +54,7 @@ export function makeSes(spec: SesSpec, runId = 'test-run'): SesFile {
   const dir = `rollout_results/task_${spec.instance_id}/ses_${sid}`;
   const recordCount = spec.record_count ?? 2;
   return {
-    schema_version: 3,
+    schema_version: 4,
     run_id: runId,
     instance_id: spec.instance_id,
     session_id: sid,
@@ -68,6 +68,9 @@ export function makeSes(spec: SesSpec, runId = 'test-run'): SesFile {
     record_count: recordCount,
     compactions: spec.compactions ?? 0,
     nudges: spec.nudges ?? [],
+    chains: { main: recordCount, subagent: 0, compaction: 0, title: 0, auxiliary: 0 },
+    tokens: null,
+    weight_versions: [],
     trace_count: recordCount,
     run_ms: spec.run_ms ?? 1000,
     started_at: '2026-01-01T00:00:00.000Z',

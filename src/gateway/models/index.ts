@@ -6,7 +6,7 @@ export { createNoopPolicy, NOOP_ANSWER } from './noop.js';
 export { createReplayPolicy, loadReplayEntries, parseReplayLine, REPLAY_EXHAUSTED, type ReplayEntry } from './replay.js';
 export { createChaosPolicy, chaosDecision, chaosRandom, validateChaosRates, CHAOS_FAULTS, CHAOS_HEADER, DEFAULT_SLOW_MS, type ChaosFault } from './chaos.js';
 export { findShellTool, buildShellArguments, SHELL_TOOL_NAMES, COMMAND_PROPERTIES, type ShellTool } from './shell-tool.js';
-export { fakeTokenIds, countTokens } from './tokens.js';
+export { fakeTokenIds, countTokens, promptTokens, assistantBodyTokens, textTokens, SPECIAL_TOKENS, END_OF_TURN, type FakeToken } from './tokens.js';
 export * from './types.js';
 export { createAgenticPolicy, agenticKnobs, agenticRandom } from './agentic.js';
 export { AGENTIC_DEFAULTS, buildPlan, capabilitiesOf, type Plan, type Step, type Action } from './agentic-plan.js';

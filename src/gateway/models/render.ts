@@ -2,7 +2,7 @@
 // streaming clients (role first, content/reasoning pieces, tool-call header then argument pieces, finish,
 // usage) or one `chat.completion`; both carry the same fake token ids so recorders can check them.
 import type { ChatRequest, ChatUsage } from '../protocols/types.js';
-import { countTokens, fakeLogprobs, fakeTokenIds, promptText } from './tokens.js';
+import { CHARS_PER_TOKEN, countTokens, END_OF_TURN, promptLogprobEntries, promptText, promptTokens, SPECIAL_TOKENS, textTokens, tokenLogprobs, type FakeToken } from './tokens.js';
 import type { ModelReply } from './types.js';
 
 /** Identity of one completion. */
@@ -11,35 +11,49 @@ export interface RenderContext {
   model: string;
   created: number;
   body: ChatRequest;
+  /** Render the history with retokenization drift (tokens.ts `promptTokens`). */
+  drift?: boolean;
 }
 
 interface PlannedDelta {
   delta: Record<string, unknown>;
-  /** Generated text this delta stands for (what its token ids are made of). */
-  text: string;
+  /** Generated tokens this delta stands for (its `token_ids`, its `logprobs`). */
+  tokens: FakeToken[];
   finish_reason?: string;
 }
 
-/** Splits text into several pieces (at most ~8, at least 8 characters each) so streams look real. */
+/**
+ * Splits text into several pieces (at most ~8, at least 8 characters each) so streams look real; every piece but the
+ * last is a whole number of fake tokens, so the pieces' token ids add up to the text's.
+ */
 export function splitPieces(text: string): string[] {
   if (text.length === 0) return [];
   if (text.length <= 16) return [text];
-  const size = Math.max(8, Math.ceil(text.length / 8));
+  const size = Math.ceil(Math.max(8, Math.ceil(text.length / 8)) / CHARS_PER_TOKEN) * CHARS_PER_TOKEN;
   const out: string[] = [];
   for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
   return out;
 }
 
+/** The deltas of a reply; their tokens, in order, are exactly `assistantBodyTokens(reply)` plus the end of turn. */
 function planDeltas(reply: ModelReply): PlannedDelta[] {
-  const plan: PlannedDelta[] = [{ delta: { role: 'assistant', content: '' }, text: '' }];
-  for (const p of splitPieces(reply.reasoning ?? '')) plan.push({ delta: { reasoning_content: p }, text: p });
-  for (const p of splitPieces(reply.content)) plan.push({ delta: { content: p }, text: p });
+  const plan: PlannedDelta[] = [{ delta: { role: 'assistant', content: '' }, tokens: [] }];
+  const reasoning = splitPieces(reply.reasoning ?? '');
+  reasoning.forEach((p, i) => {
+    const tokens = textTokens(p);
+    if (i === 0) tokens.unshift({ id: SPECIAL_TOKENS['<think>'], text: '<think>' });
+    if (i === reasoning.length - 1) tokens.push({ id: SPECIAL_TOKENS['</think>'], text: '</think>' });
+    plan.push({ delta: { reasoning_content: p }, tokens });
+  });
+  for (const p of splitPieces(reply.content)) plan.push({ delta: { content: p }, tokens: textTokens(p) });
   (reply.tool_calls ?? []).forEach((call, index) => {
     const header = { index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } };
-    plan.push({ delta: { tool_calls: [header] }, text: call.name });
-    for (const p of splitPieces(call.arguments)) plan.push({ delta: { tool_calls: [{ index, function: { arguments: p } }] }, text: p });
+    const open = [{ id: SPECIAL_TOKENS['<tool_call>'], text: '<tool_call>' }, ...textTokens(call.name), { id: SPECIAL_TOKENS['\n'], text: '\n' }];
+    plan.push({ delta: { tool_calls: [header] }, tokens: open });
+    for (const p of splitPieces(call.arguments)) plan.push({ delta: { tool_calls: [{ index, function: { arguments: p } }] }, tokens: textTokens(p) });
+    plan.at(-1)!.tokens.push({ id: SPECIAL_TOKENS['</tool_call>'], text: '</tool_call>' });
   });
-  plan.push({ delta: {}, text: '', finish_reason: reply.finish_reason });
+  plan.push({ delta: {}, tokens: reply.finish_reason === 'length' ? [] : [END_OF_TURN], finish_reason: reply.finish_reason });
   return plan;
 }
 
@@ -53,11 +67,26 @@ function logprobOpts(body: ChatRequest): { topLogprobs?: number; tokensAsIds?: b
   return { topLogprobs: top, tokensAsIds: body.return_tokens_as_token_ids === true };
 }
 
-function usageOf(reply: ModelReply, body: ChatRequest, plan: PlannedDelta[]): ChatUsage {
+/**
+ * Usage: the toy template's counts when token ids are asked (so usage matches the ids sent), else the plain character
+ * estimate (what the context-pressure behaviour of the built-in models was tuned on).
+ */
+function usageOf(reply: ModelReply, ctx: RenderContext, plan: PlannedDelta[]): ChatUsage {
   if (reply.usage) return reply.usage;
-  const prompt = countTokens(promptText(body));
-  const completion = plan.reduce((n, d) => n + countTokens(d.text), 0);
+  const ids = wantsTokenIds(ctx.body);
+  const prompt = ids ? promptTokens(ctx.body, { drift: ctx.drift }).length : countTokens(promptText(ctx.body));
+  const completion = ids ? plan.reduce((n, d) => n + d.tokens.length, 0) : plan.reduce((n, d) => n + d.tokens.reduce((k, t) => k + (t.id >= 150_000 ? 0 : countTokens(t.text)), 0), 0);
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+}
+
+function promptIds(ctx: RenderContext): number[] {
+  return promptTokens(ctx.body, { drift: ctx.drift }).map((t) => t.id);
+}
+
+/** vLLM answers `prompt_logprobs` only unstreamed. */
+function promptLogprobsOf(ctx: RenderContext): unknown[] | undefined {
+  const n = ctx.body.prompt_logprobs;
+  return typeof n === 'number' && n >= 0 ? promptLogprobEntries(promptTokens(ctx.body, { drift: ctx.drift })) : undefined;
 }
 
 /** The chunk objects of a streamed answer (without the final `[DONE]`). */
@@ -68,15 +97,15 @@ export function renderChunks(reply: ModelReply, ctx: RenderContext): Array<Recor
   const base = { id: ctx.id, object: 'chat.completion.chunk', created: ctx.created, model: ctx.model };
   const chunks: Array<Record<string, unknown>> = plan.map((d, i) => {
     const choice: Record<string, unknown> = { index: 0, delta: d.delta, logprobs: null, finish_reason: d.finish_reason ?? null };
-    if (lp) choice.logprobs = { content: fakeLogprobs(d.text, lp) };
-    if (wantsTokenIds(body)) choice.token_ids = fakeTokenIds(d.text);
+    if (lp) choice.logprobs = { content: tokenLogprobs(d.tokens, lp) };
+    if (wantsTokenIds(body)) choice.token_ids = d.tokens.map((t) => t.id);
     const chunk: Record<string, unknown> = { ...base, choices: [choice] };
-    if (i === 0 && wantsTokenIds(body)) chunk.prompt_token_ids = fakeTokenIds(promptText(body));
+    if (i === 0 && wantsTokenIds(body)) chunk.prompt_token_ids = promptIds(ctx);
     return chunk;
   });
   const opts = body.stream_options;
   if (opts && typeof opts === 'object' && opts.include_usage === true) {
-    chunks.push({ ...base, choices: [], usage: usageOf(reply, body, plan) });
+    chunks.push({ ...base, choices: [], usage: usageOf(reply, ctx, plan) });
   }
   return chunks;
 }
@@ -95,22 +124,25 @@ export function renderCompletion(reply: ModelReply, ctx: RenderContext): Record<
     message.tool_calls = calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
   }
   const lp = logprobOpts(body);
+  const tokens = plan.flatMap((d) => d.tokens);
   const choice: Record<string, unknown> = {
     index: 0,
     message,
-    logprobs: lp ? { content: plan.flatMap((d) => fakeLogprobs(d.text, lp)) } : null,
+    logprobs: lp ? { content: tokenLogprobs(tokens, lp) } : null,
     finish_reason: reply.finish_reason,
   };
-  if (wantsTokenIds(body)) choice.token_ids = plan.flatMap((d) => fakeTokenIds(d.text));
+  if (wantsTokenIds(body)) choice.token_ids = tokens.map((t) => t.id);
   const out: Record<string, unknown> = {
     id: ctx.id,
     object: 'chat.completion',
     created: ctx.created,
     model: ctx.model,
     choices: [choice],
-    usage: usageOf(reply, body, plan),
+    usage: usageOf(reply, ctx, plan),
   };
-  if (wantsTokenIds(body)) out.prompt_token_ids = fakeTokenIds(promptText(body));
+  if (wantsTokenIds(body)) out.prompt_token_ids = promptIds(ctx);
+  const promptLogprobs = promptLogprobsOf(ctx);
+  if (promptLogprobs) out.prompt_logprobs = promptLogprobs;
   return out;
 }
 

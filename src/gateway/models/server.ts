@@ -81,6 +81,13 @@ export function parseChatRequest(raw: string): ChatRequest {
   });
   if (body.tools !== undefined && body.tools !== null && !Array.isArray(body.tools)) throw new ModelRequestError(400, 'tools: expected an array.');
   if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean') throw new ModelRequestError(400, 'stream: expected a boolean.');
+  // vLLM's own checks (ChatCompletionRequest validators)
+  if (body.stream === true && body.prompt_logprobs !== undefined && body.prompt_logprobs !== null) {
+    throw new ModelRequestError(400, '`prompt_logprobs` are not available when `stream=True`.');
+  }
+  if (body.stream !== true && body.stream_options !== undefined && body.stream_options !== null) {
+    throw new ModelRequestError(400, 'Stream options can only be defined when `stream=True`.');
+  }
   return body as ChatRequest;
 }
 
@@ -135,7 +142,13 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
       }
     }
     const result = await policy.respond(preq);
-    const ctx: RenderContext = { id: `chatcmpl-${stableId(opts.policy, sessionKey, requestIndex)}`, model: modelName, created: Math.floor(Date.now() / 1000), body };
+    const ctx: RenderContext = {
+      id: `chatcmpl-${stableId(opts.policy, sessionKey, requestIndex)}`,
+      model: modelName,
+      created: Math.floor(Date.now() / 1000),
+      body,
+      ...(opts.tokenizerDrift ? { drift: true } : {}),
+    };
     logger.debug(`model ${opts.policy}: ${sessionKey}#${requestIndex} ${preq.instanceId ?? '-'} -> ${summarize(result)}`);
     await writeResult(req, res, result, ctx, body.stream === true && !opts.noStream);
   };

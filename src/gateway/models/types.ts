@@ -119,6 +119,12 @@ export interface ModelServerOptions {
   refuseTools?: boolean;
   /** Reproduce a server that ignores `stream: true`: every answer is one JSON body. @default false */
   noStream?: boolean;
+  /**
+   * Retokenization drift on purpose: the toy chat template renders earlier assistant messages with an extra `\n`
+   * token before their end of turn, so with `return_token_ids` every turn's prompt departs from the previous prompt +
+   * completion ids at that completion's last token (tokens.ts). @default false
+   */
+  tokenizerDrift?: boolean;
   /** Repository directory the oracle and agentic models work in. @default '/testbed' */
   oracleWorkdir?: string;
   logger?: Logger;

@@ -74,6 +74,10 @@ export interface ChatChunk {
   }>;
   usage?: ChatUsage | null;
   prompt_token_ids?: number[];
+  /** vLLM `prompt_logprobs` (non-streaming responses only): null, then one {"<token id>": {logprob, …}} per prompt token. */
+  prompt_logprobs?: unknown[];
+  /** The policy version that produced the chunk, when the upstream (a trainer) says. */
+  weight_version?: string | number;
   /** vLLM may send an error object inside a 200 SSE stream. */
   error?: unknown;
 }
@@ -91,6 +95,9 @@ export interface AssembledCompletion {
   prompt_token_ids?: number[];
   token_ids?: number[];
   logprobs?: unknown[];
+  prompt_logprobs?: unknown[];
+  /** From a `weight_version` field of the body or a chunk, else the reply's `x-weight-version` header. */
+  weight_version?: string | number;
 }
 
 /** An error to send to the client in its protocol's shape. */

@@ -176,8 +176,13 @@ describe('token capture', () => {
     expect(up.return_token_ids).toBe(true);
     expect(up.logprobs).toBe(true);
     const [rec] = c.records(s.id);
-    expect(rec!.response).toMatchObject({ content: 'abc', prompt_token_ids: [1, 2, 3], token_ids: [10, 11, 12] });
-    expect(rec!.response!.logprobs).toHaveLength(2);
+    // the token fields move from the response into the record's one token block
+    expect(rec!.response).toMatchObject({ content: 'abc' });
+    expect(rec!.response).not.toHaveProperty('token_ids');
+    expect(rec!.response).not.toHaveProperty('logprobs');
+    expect(rec!.tokens).toEqual({ prompt_ids: [1, 2, 3], completion_ids: [10, 11, 12], completion_logprobs: [-0.5, -0.5] });
+    expect(rec!.prefix).toEqual({ verdict: 'first', parent_seq: null, mismatch_at: null, parent_len: null, parent_prompt_len: null });
+    expect(rec).toMatchObject({ chain: 'main', chain_id: 'main', turn: 1, weight_version: null });
     expect(rec!.client_request.body).toEqual(chatBody({ stream: true }));
   });
 });

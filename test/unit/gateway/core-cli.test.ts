@@ -34,6 +34,12 @@ describe('gatewayOptionsFromFlags', () => {
     expect(o).toMatchObject({ upstreamApiKey: 'k-123', adminToken: 'a-456', maxOutputTokens: 4096, captureTokens: true, upstreamModel: 'qwen', port: 0 });
   });
 
+  it('--upstream trainer: the trainer owns inference (the pull API), no URL', () => {
+    const o = gatewayOptionsFromFlags({ ...FLAGS, upstream: 'trainer' }, {});
+    expect(o.upstream).toBe('trainer');
+    expect(o.upstreamUrl).toBeUndefined();
+  });
+
   it('rejects bad flags with the flag named', () => {
     const bad: Array<[Record<string, unknown>, RegExp]> = [
       [{ ...FLAGS, upstream: 'localhost:8000' }, /--upstream/],

@@ -2,7 +2,7 @@
 // logprobs, error bodies (bad JSON, missing messages, context length), /v1/models, and the noop model.
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countTokens, fakeTokenIds, INSTANCE_HEADER, NOOP_ANSWER, startModelServer, type ModelServer } from '../../../src/gateway/models/index.js';
+import { countTokens, fakeTokenIds, promptTokens, SPECIAL_TOKENS, INSTANCE_HEADER, NOOP_ANSWER, startModelServer, type ModelServer } from '../../../src/gateway/models/index.js';
 import { collect, HARNESS_TOOLS, makeTask } from './helpers.js';
 
 const task = makeTask('demo__calc-2');
@@ -61,7 +61,9 @@ describe('streaming chunks', () => {
     const body = { model: 'x', messages, tools, stream: true, stream_options: { include_usage: true }, return_token_ids: true };
     const { frames } = await rawSse(oracle.url, body, { [INSTANCE_HEADER]: task.instance_id });
     const chunks = frames.slice(0, -1).map((f) => JSON.parse(f));
-    expect(chunks[0].prompt_token_ids).toEqual(fakeTokenIds(JSON.stringify(messages)));
+    // the toy chat template: each message <|im_start|> role \n body <|im_end|>, then the generation prompt
+    expect(chunks[0].prompt_token_ids).toEqual(promptTokens({ model: 'x', messages } as never).map((t) => t.id));
+    expect(chunks[0].prompt_token_ids.slice(0, 3)).toEqual([SPECIAL_TOKENS['<|im_start|>'], ...fakeTokenIds(messages[0]!.role), SPECIAL_TOKENS['\n']]);
     expect(chunks.slice(1).every((c) => c.prompt_token_ids === undefined)).toBe(true);
     const ids = chunks.filter((c) => c.choices.length > 0).flatMap((c) => c.choices[0].token_ids as number[]);
     expect(ids.length).toBeGreaterThan(10);
@@ -85,7 +87,9 @@ describe('streaming chunks', () => {
       await client.chat.completions.create({ model: 'x', messages, stream: true, logprobs: true, top_logprobs: 2 }),
     );
     const entries = got.chunks.flatMap((c) => c.choices[0]?.logprobs?.content ?? []);
-    expect(entries.map((e) => e.token).join('')).toBe(got.content);
+    // one entry per generated token, the end-of-turn token included
+    expect(entries.at(-1)!.token).toBe('<|im_end|>');
+    expect(entries.slice(0, -1).map((e) => e.token).join('')).toBe(got.content);
     for (const e of entries) {
       expect(e.logprob).toBeLessThanOrEqual(0);
       expect(e.top_logprobs).toHaveLength(2);
@@ -108,7 +112,7 @@ describe('non-streaming', () => {
     expect(choice.finish_reason).toBe('stop');
     expect(choice.token_ids).toHaveLength(res.usage!.completion_tokens);
     expect(res.prompt_token_ids).toHaveLength(res.usage!.prompt_tokens);
-    expect(choice.logprobs!.content!.map((e) => e.token).join('')).toBe(choice.message.content);
+    expect(choice.logprobs!.content!.map((e) => e.token).join('')).toBe(`${choice.message.content}<|im_end|>`);
   });
 });
 

@@ -126,6 +126,18 @@ describe('merging layers', () => {
     );
   });
 
+  it('upstream trainer: the trainer owns inference; its keys, prompt logprobs and drift only where they apply', () => {
+    const base = { harness: ['noop'] };
+    const ok = resolveSubmitConfig({ flags: { ...base, upstream: 'trainer', trainer_token_env: 'TT', trainer_timeout: 60, upstream_model: 'policy', capture_tokens: true, prompt_logprobs: 1 } });
+    expect(ok).toMatchObject({ upstream: 'trainer', trainer_token_env: 'TT', trainer_timeout: 60, prompt_logprobs: 1 });
+    const bad = (flags: Record<string, unknown>) => configError(() => resolveSubmitConfig({ flags: { ...base, ...flags } })).message;
+    expect(bad({ upstream: 'http://127.0.0.1:1/v1', trainer_token_env: 'TT' })).toMatch(/trainer_token_env only applies to --upstream trainer/);
+    expect(bad({ upstream: 'trainer', upstream_api_key_env: 'K' })).toMatch(/upstream_api_key_env does not apply to a trainer upstream/);
+    expect(bad({ model: 'oracle', prompt_logprobs: 1 })).toMatch(/prompt_logprobs needs capture_tokens/);
+    expect(bad({ upstream: 'trainer', tokenizer_drift: true })).toMatch(/tokenizer_drift only applies to a built-in model/);
+    expect(configError(() => validateFlagLayer({ upstream: 'trainers' })).message).toMatch(/or "trainer" for trainer-owned inference/);
+  });
+
   it('chaos rates must sum to at most 1', () => {
     const e = configError(() => resolveSubmitConfig({ flags: { harness: ['noop'], model: 'chaos', chaos: { rates: { '429': 0.7, '5xx': 0.7 } } } }));
     expect(e.message).toMatch(/chaos\.rates: the fault rates sum to 1\.400/);

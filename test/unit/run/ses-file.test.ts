@@ -50,6 +50,12 @@ describe('the ses schema', () => {
     expect(rule({ ...variants.resolved, nudges: [{ ...nudge, index: 2 }] })).toBe('nudges.0.index');
     expect(rule({ ...variants.resolved, nudges: [{ ...nudge, after_completions: 9 }] })).toBe('nudges.0.after_completions');
     expect(SesFileSchema.safeParse({ ...variants.resolved, nudges: [nudge, { ...nudge, index: 2, reason: 'no_patch' }] }).success).toBe(true);
+    const chains = { main: 1, subagent: 0, compaction: 0, title: 1, auxiliary: 0 };
+    expect(rule({ ...variants.resolved, chains: { ...chains, main: 2 } })).toBe('chains');
+    const tokens = { records: 2, missing: 0, prefix: { first: 1, extends: 1, diverges: 0, reset: 0 }, first_divergence: null };
+    expect(SesFileSchema.safeParse({ ...variants.resolved, chains, tokens, weight_versions: ['v1', 2] }).success).toBe(true);
+    expect(rule({ ...variants.resolved, tokens: { ...tokens, prefix: { ...tokens.prefix, extends: 2 } } })).toBe('tokens.prefix');
+    expect(rule({ ...variants.resolved, tokens: { ...tokens, missing: 1 } })).toBe('tokens');
   });
 
   it('empty_generation stands at the top level and in the evaluation report, equal', () => {
@@ -60,10 +66,16 @@ describe('the ses schema', () => {
   });
 });
 
-describe('ses files of earlier releases (schema_version 1 and 2)', () => {
+describe('ses files of earlier releases (schema_version 1, 2 and 3)', () => {
+  // what the version-3 writer produced: no chains, no token summary, no policy versions (upgraded: null, null, [])
+  const v3 = (ses: SesFile) => {
+    const { chains: _c, tokens: _t, weight_versions: _w, ...rest } = ses;
+    return { ...rest, schema_version: 3 };
+  };
+  const upgraded = (ses: SesFile): SesFile => ({ ...ses, chains: null, tokens: null, weight_versions: [] });
   // what the version-2 writer produced: no nudges, no compaction count
   const v2 = (ses: SesFile) => {
-    const { nudges: _n, compactions: _c, ...rest } = ses;
+    const { nudges: _n, compactions: _c, ...rest } = v3(ses);
     return { ...rest, schema_version: 2 };
   };
   // what the version-1 writer produced: as version 2, without top-level empty_generation, agent_first_request_ms absent when cancelled
@@ -76,8 +88,9 @@ describe('ses files of earlier releases (schema_version 1 and 2)', () => {
     for (const [name, ses] of Object.entries(variants)) {
       const parsed = parseSesFile(v1(ses));
       expect(parsed.success, name).toBe(true);
-      expect(parsed.data).toEqual({ ...ses, agent_first_request_ms: null });
-      expect(parseSesFile(v2(ses)).data, name).toEqual(ses);
+      expect(parsed.data).toEqual({ ...upgraded(ses), agent_first_request_ms: null });
+      expect(parseSesFile(v2(ses)).data, name).toEqual(upgraded(ses));
+      expect(parseSesFile(v3(ses)).data, name).toEqual(upgraded(ses));
     }
   });
 
