@@ -29,3 +29,7 @@ export { HARNESSES, getHarness, type HarnessName } from './harness/index.js';
 export { ensureBundle } from './harness/bundle.js';
 export type { Harness, HarnessContext, HarnessLaunch } from './harness/types.js';
 export * from './report/index.js';
+export {
+  exportRun, EXPORT_FORMATS, ATIF_SCHEMA_VERSION, sessionReward,
+  type ExportConfig, type ExportDeps, type ExportSummary, type ExportFormatName, type RlLine, type SessionLine, type AtifTrajectory,
+} from './export/index.js';

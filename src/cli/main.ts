@@ -15,6 +15,7 @@ import { registerMerge } from './merge.js';
 import { registerHarness } from './harness.js';
 import { registerSchema } from './schema.js';
 import { registerDoctor } from './doctor.js';
+import { registerExport } from './export.js';
 import { VERSION } from '../version.js';
 
 export function buildProgram(): Command {
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerHarness(program);
   registerSchema(program);
   registerDoctor(program);
+  registerExport(program);
   return program;
 }
 

@@ -62,18 +62,7 @@ const runJsonSchema = z.looseObject({
 
 /** Loads and validates a run directory. Throws ConfigError for a missing directory, a bad run.json or ses file, or duplicates. */
 export async function loadRun(dir: string, opts: { signal?: AbortSignal } = {}): Promise<LoadedRun> {
-  const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
-  if (!isDir) {
-    throw new ConfigError(`run directory not found: ${dir}`, { hint: 'Pass the directory `swebench submit` wrote, e.g. results/<run-id>.' });
-  }
-  const meta = await readRunMeta(path.join(dir, RUN_JSON));
-  const rolloutDir = path.join(dir, ROLLOUT_DIR);
-  const hasRollouts = await stat(rolloutDir).then((s) => s.isDirectory(), () => false);
-  if (!meta && !hasRollouts) {
-    throw new ConfigError(`${dir} is not a run directory (no ${RUN_JSON}, no ${ROLLOUT_DIR}/)`, {
-      hint: 'Pass the directory `swebench submit` wrote, e.g. results/<run-id>.',
-    });
-  }
+  const { meta, hasRollouts } = await openRunDir(dir);
   const sessions = hasRollouts ? await readSessions(dir, opts.signal) : [];
   rejectDuplicates(sessions, dir);
   const fromMeta = meta?.instance_ids ?? null;
@@ -144,8 +133,28 @@ async function readRunMeta(file: string): Promise<RunMeta | null> {
   };
 }
 
-async function readSessions(dir: string, signal?: AbortSignal): Promise<LoadedSession[]> {
-  const out: LoadedSession[] = [];
+/**
+ * Checks that `dir` is a run directory (run.json or rollout_results/, or both) and reads its run.json. Throws
+ * ConfigError otherwise. Readers that stream sessions (`export`) start here, then `listSesFiles` + `readSes`.
+ */
+export async function openRunDir(dir: string): Promise<{ meta: RunMeta | null; hasRollouts: boolean }> {
+  const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
+  if (!isDir) {
+    throw new ConfigError(`run directory not found: ${dir}`, { hint: 'Pass the directory `swebench submit` wrote, e.g. results/<run-id>.' });
+  }
+  const meta = await readRunMeta(path.join(dir, RUN_JSON));
+  const hasRollouts = await stat(path.join(dir, ROLLOUT_DIR)).then((s) => s.isDirectory(), () => false);
+  if (!meta && !hasRollouts) {
+    throw new ConfigError(`${dir} is not a run directory (no ${RUN_JSON}, no ${ROLLOUT_DIR}/)`, {
+      hint: 'Pass the directory `swebench submit` wrote, e.g. results/<run-id>.',
+    });
+  }
+  return { meta, hasRollouts };
+}
+
+/** Every ses file of a run directory, relative to it (`rollout_results/task_x/ses_y.json`), sorted; names only. */
+export async function listSesFiles(dir: string, signal?: AbortSignal): Promise<string[]> {
+  const out: string[] = [];
   const taskDirs = (await readdir(path.join(dir, ROLLOUT_DIR), { withFileTypes: true }))
     .filter((e) => e.isDirectory() && e.name.startsWith('task_'))
     .map((e) => e.name)
@@ -156,13 +165,29 @@ async function readSessions(dir: string, signal?: AbortSignal): Promise<LoadedSe
       .filter((e) => e.isFile() && /^ses_.+\.json$/.test(e.name))
       .map((e) => e.name)
       .sort();
-    const loaded = await Promise.all(entries.map((name) => readSes(dir, path.posix.join(ROLLOUT_DIR, taskDir, name))));
-    out.push(...loaded);
+    out.push(...entries.map((name) => path.posix.join(ROLLOUT_DIR, taskDir, name)));
   }
   return out;
 }
 
-async function readSes(dir: string, file: string): Promise<LoadedSession> {
+async function readSessions(dir: string, signal?: AbortSignal): Promise<LoadedSession[]> {
+  const out: LoadedSession[] = [];
+  const files = await listSesFiles(dir, signal);
+  // one task directory at a time, as before: its ses files in parallel
+  const byTask = new Map<string, string[]>();
+  for (const f of files) {
+    const task = path.posix.dirname(f);
+    byTask.set(task, [...(byTask.get(task) ?? []), f]);
+  }
+  for (const group of byTask.values()) {
+    throwIfAborted(signal);
+    out.push(...(await Promise.all(group.map((f) => readSes(dir, f)))));
+  }
+  return out;
+}
+
+/** Reads and validates one ses file (`file` relative to the run directory); ConfigError naming file and field. */
+export async function readSes(dir: string, file: string): Promise<LoadedSession> {
   const abs = path.join(dir, file);
   let data: unknown;
   try {
