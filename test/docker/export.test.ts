@@ -85,6 +85,7 @@ describe.skipIf(!fixturesDir)('swebench export on real --capture-tokens runs (re
     }
     expect(lines).toHaveLength(completions);
     expect(r.stderr).toContain(`lines ${completions}`);
+    process.stdout.write(`export rl-jsonl: ${lines.length} lines for ${completions} completions of ${sessions.length} resolved sessions; rewards ${JSON.stringify(lines.map((l) => l.reward))}; drift ${lines.filter((l) => l.drift).length}\n`);
   });
 
   it('rl-jsonl of a --tokenizer-drift run: the second main turn drifts at the parent\'s last completion token', async () => {
@@ -100,6 +101,7 @@ describe.skipIf(!fixturesDir)('swebench export on real --capture-tokens runs (re
       expect(t2.prompt_ids.slice(0, t2.mismatch_at!)).toEqual([...t1.prompt_ids, ...t1.completion_ids].slice(0, t2.mismatch_at!));
       expect(t2.prompt_ids[t2.mismatch_at!]).not.toBe(t1.completion_ids.at(-1));
       expect(main.at(-1)).toMatchObject({ final: true, reward: 1 });
+      process.stdout.write(`export rl-jsonl (--tokenizer-drift): turn 2 drift at ${t2.mismatch_at} = ${t1.prompt_ids.length} + ${t1.completion_ids.length} − 1\n`);
     }
   });
 
@@ -120,6 +122,7 @@ describe.skipIf(!fixturesDir)('swebench export on real --capture-tokens runs (re
       const withCall = agentSteps.find((s: { tool_calls?: unknown[] }) => s.tool_calls?.length);
       expect(withCall.observation.results[0].source_call_id).toBe(withCall.tool_calls[0].tool_call_id);
     }
+    process.stdout.write(`export atif: ${trials.length} trajectories, each valid against the ATIF-v1.7 schema\n`);
   });
 
   it('sessions-jsonl: each line an OpenAI chat conversation ending in the final reply, with the tools offered', async () => {

@@ -120,6 +120,11 @@ describe.skipIf(!fixturesDir)('trainer-owned inference in submit runs (real Dock
     expect(events.filter((e) => e.event === 'error')).toEqual([]);
     expect(JSON.parse(readFileSync(path.join(runDir, 'run.json'), 'utf8')).model).toMatchObject({ upstream: 'trainer', source: { kind: 'trainer', token_env: 'TRAINER_TOKEN' } });
     expect(await runContainers(runId)).toEqual([]);
+    const streamed = answered.filter((e) => e.streamed === true).length;
+    process.stdout.write(
+      `trainer pull API: ${HARNESSES.length * TASKS.length} sessions resolved (${HARNESSES.join(', ')}), ${records.length} records over ${[...new Set(records.map((x) => x.client_protocol))].join(', ')}, ` +
+        `each with token ids and weight_version policy-7; the trainer answered ${answered.length} requests (${streamed} streamed)\n`,
+    );
   });
 
   it('the library form: runSubmit with a trainer callback answers every request, same guarantees', async () => {
@@ -149,6 +154,7 @@ describe.skipIf(!fixturesDir)('trainer-owned inference in submit runs (real Dock
     }
     const records = expectTrainedRun(path.join(out, 'callback'), HARNESSES, tasks, 41);
     expect(calls).toBe(records.reduce((n, r) => n + r.attempts.length, 0));
+    process.stdout.write(`trainer callback: ${HARNESSES.length * tasks.length} sessions resolved, ${records.length} records, each with token ids and weight_version 41\n`);
   });
 
   it('--tokenizer-drift: the built-in model re-renders history differently; ses files name the first divergence', async () => {
@@ -169,6 +175,7 @@ describe.skipIf(!fixturesDir)('trainer-owned inference in submit runs (real Dock
       expect(s.tokens!.prefix.diverges).toBeGreaterThanOrEqual(1);
       expect(s.tokens!.first_divergence).not.toBeNull();
       expect(s.weight_versions).toEqual([]);
+      process.stdout.write(`tokenizer drift: ${s.instance_id}: main turn 2 diverges at token ${at} (parent prompt ${parent.tokens!.prompt_ids.length} + completion ${parent.tokens!.completion_ids.length} − 1)\n`);
     }
   });
 });
