@@ -10,6 +10,7 @@ import { applyCiGates, parseRate, type CiGates } from '../report/ci-gates.js';
 import { getFormat, REPORT_FORMATS } from '../report/formats.js';
 import { reportRun } from '../report/index.js';
 import { writeJunit } from '../report/render-junit.js';
+import { writeSite } from '../report/viewer/site.js';
 import { parseIntOption } from './options.js';
 
 const FORMAT_NAMES = Object.keys(REPORT_FORMATS).join('|');
@@ -29,10 +30,15 @@ export function registerReport(program: Command): void {
       const logger = createLogger();
       const format = getFormat(opts.json ? 'json' : opts.format, 'report');
       const gates = gatesFromOptions(opts);
+      if (format === REPORT_FORMATS.html && opts.out) {
+        // the run page plus the viewer's session and comparison pages next to it
+        const site = await writeSite(runDir, path.dirname(opts.out), { index: path.basename(opts.out) });
+        logger.info(`written to ${site.index} (+ ${site.sessions} session page(s), ${site.comparisons} comparison page(s))`);
+      }
       const report = await reportRun(runDir);
       const linkBase = path.relative(path.resolve(opts.out ? path.dirname(opts.out) : '.'), path.resolve(runDir)).split(path.sep).join('/');
       const color = !opts.out && isInteractive(process.stdout);
-      await emit(format.report(report, { color, linkBase }), opts.out, logger);
+      if (!(format === REPORT_FORMATS.html && opts.out)) await emit(format.report(report, { color, linkBase }), opts.out, logger);
       if (opts.junit) {
         await writeJunit(opts.junit, report);
         logger.info(`JUnit XML written to ${opts.junit}`);

@@ -7,13 +7,17 @@ import { renderJson } from './render-json.js';
 import { renderJunit } from './render-junit.js';
 import { renderCompareMarkdown, renderReportMarkdown } from './render-markdown.js';
 import { renderCompareTable, renderReportTable } from './render-table.js';
-import type { RunReport } from './types.js';
+import type { RunReport, SessionRow } from './types.js';
 
 export interface RenderContext {
   /** ANSI colours (a TTY without NO_COLOR). @default false */
   color: boolean;
   /** The run directory relative to where the output will be read (HTML links). @default '' */
   linkBase: string;
+  /** HTML: the viewer's page for a session, relative to the output (set when the viewer site is written). */
+  sessionHref?: (row: SessionRow) => string;
+  /** HTML: the viewer's comparison page for an instance, or null when it has none. */
+  compareHref?: (instanceId: string) => string | null;
 }
 
 export interface ReportFormat {

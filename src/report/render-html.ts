@@ -47,8 +47,8 @@ export function renderHtml(report: RunReport, ctx: RenderContext): string {
     body.push('<h2>Resolve rate</h2>', rateBars(report.groups), summaryTable(report.groups));
     body.push('<h2>Sessions by error class</h2>', classBars(report.groups), legend(Object.keys(report.groups[0]!.error_classes), report.groups));
     body.push('<h2>Session time</h2>', timeStrips(report));
-    body.push('<h2>Instances</h2>', instanceGrid(report, ctx.linkBase));
-    body.push('<h2>Sessions</h2>', sessionTable(report.sessions, ctx.linkBase));
+    body.push('<h2>Instances</h2>', instanceGrid(report, ctx));
+    body.push('<h2>Sessions</h2>', sessionTable(report.sessions, ctx));
   }
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -156,7 +156,8 @@ function timeStrips(report: RunReport): string {
 }
 
 /** Rows = instances, columns = harness × model; each cell links to the instance's first ses file in that group. */
-function instanceGrid(report: RunReport, base: string): string {
+function instanceGrid(report: RunReport, ctx: RenderContext): string {
+  const base = ctx.linkBase;
   const firstSes = new Map<string, SessionRow>();
   for (const s of report.sessions) if (!firstSes.has(`${s.group}\n${s.instance_id}`)) firstSes.set(`${s.group}\n${s.instance_id}`, s);
   const head = `<tr><th class="l">instance</th>${report.groups.map((g) => `<th>${esc(g.key)}</th>`).join('')}</tr>`;
@@ -166,23 +167,27 @@ function instanceGrid(report: RunReport, base: string): string {
       const o = OUTCOME[c.outcome];
       const text = g.num_samples > 1 ? `${o.mark} ${c.resolved}/${c.samples}` : o.mark;
       const s = firstSes.get(`${g.key}\n${inst.instance_id}`);
-      const inner = s ? `<a href="${attr(link(base, s.file))}">${esc(text)}</a>` : esc(text);
+      const href = s ? (ctx.sessionHref ? ctx.sessionHref(s) : link(base, s.file)) : null;
+      const inner = href ? `<a href="${attr(href)}">${esc(text)}</a>` : esc(text);
       return `<td class="o-${c.outcome}" title="${attr(`${g.key}: ${o.title}`)}">${inner}</td>`;
     });
-    return `<tr><td class="id">${esc(inst.instance_id)}</td>${cells.join('')}</tr>`;
+    const cmp = ctx.compareHref?.(inst.instance_id);
+    const name = cmp ? `<a href="${attr(cmp)}" title="compare the sessions of this instance">${esc(inst.instance_id)}</a>` : esc(inst.instance_id);
+    return `<tr><td class="id">${name}</td>${cells.join('')}</tr>`;
   });
   const key = (Object.keys(OUTCOME) as CellOutcome[]).map((k) => `<span><i class="o-${k}"></i>${OUTCOME[k].mark} ${OUTCOME[k].title}</span>`).join('');
   return `<p class="legend">${key}</p><table class="grid"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
-function sessionTable(sessions: SessionRow[], base: string): string {
+function sessionTable(sessions: SessionRow[], ctx: RenderContext): string {
+  const base = ctx.linkBase;
   const a = (label: string, p: string | null) => (p ? `<a href="${attr(link(base, p))}">${label}</a>` : '');
   const rows = sessions.map(
     (s) =>
       `<tr><td class="l">${esc(s.instance_id)}</td><td class="l">${esc(s.group)}</td><td>${s.sample_index}</td><td class="l">${esc(s.status)}</td>` +
       `<td class="l">${esc(s.error_class ?? '')}</td><td class="err" title="${attr(s.error ?? '')}">${esc(s.error ?? '')}</td>` +
       `<td>${s.resolved ? '✓' : ''}</td><td>${esc(duration(s.run_ms))}</td><td>${s.record_count}</td><td>${s.nudges || ''}</td><td>${s.compactions || ''}</td>` +
-      `<td class="l">${[a('ses', s.file), a('agent log', s.artifacts.agent_log), a('patch', s.artifacts.patch), a('records', s.artifacts.records), a('eval', s.artifacts.eval_dir)].filter(Boolean).join(' · ')}</td></tr>`,
+      `<td class="l">${[ctx.sessionHref ? `<a href="${attr(ctx.sessionHref(s))}">view</a>` : '', a('ses', s.file), a('agent log', s.artifacts.agent_log), a('patch', s.artifacts.patch), a('records', s.artifacts.records), a('eval', s.artifacts.eval_dir)].filter(Boolean).join(' · ')}</td></tr>`,
   );
   return `<table><thead><tr><th class="l">instance</th><th class="l">harness__model</th><th>sample</th><th class="l">status</th><th class="l">error_class</th><th class="l">error</th><th>resolved</th><th>time</th><th>completions</th><th>nudges</th><th>compactions</th><th class="l">files</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
