@@ -16,6 +16,7 @@ import { registerHarness } from './harness.js';
 import { registerSchema } from './schema.js';
 import { registerDoctor } from './doctor.js';
 import { registerExport } from './export.js';
+import { registerView } from './view.js';
 import { VERSION } from '../version.js';
 
 export function buildProgram(): Command {
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerSchema(program);
   registerDoctor(program);
   registerExport(program);
+  registerView(program);
   return program;
 }
 
