@@ -1,6 +1,7 @@
 // `swebench compare <run>…`: harness × model columns side by side, the instances resolved by one and not the other,
 // and whether the difference is more than noise (McNemar exact test, paired bootstrap CI). With --baseline, the
 // instances the baseline resolved and the new run does not are the regressions a nightly job asks about.
+import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ConfigError } from '../errors.js';
 import { createLogger } from '../logger.js';
@@ -8,6 +9,7 @@ import { applyRegressionGate, parseRate, type RegressionMode } from '../report/c
 import { compareRuns } from '../report/compare.js';
 import { loadComparable } from '../report/compare-input.js';
 import { getFormat, REPORT_FORMATS } from '../report/formats.js';
+import { writeCompareSite } from '../report/viewer/site.js';
 import { isInteractive } from '../tty.js';
 import { parseIntOption } from './options.js';
 import { emit } from './report.js';
@@ -27,6 +29,7 @@ interface CompareFlags {
   seed: string;
   resamples: string;
   failOnRegression?: string | boolean;
+  site?: string;
 }
 
 export function registerCompare(program: Command): void {
@@ -39,6 +42,7 @@ export function registerCompare(program: Command): void {
     .option('--format <format>', `output format: ${FORMAT_NAMES}`, 'table')
     .option('--json', 'same as --format json (stable, schema_version 1)')
     .option('--out <file>', 'write the output to this file instead of stdout')
+    .option('--site <dir>', 'also write the viewer over the run directories given: each run\'s pages and per-instance comparison pages across runs')
     .option('--alpha <p>', 'significance level of the McNemar test', '0.05')
     .option('--seed <n>', 'seed of the bootstrap PRNG (results are deterministic per seed)', '1')
     .option('--resamples <n>', 'bootstrap resamples', '10000')
@@ -56,6 +60,12 @@ export function registerCompare(program: Command): void {
       const cmp = compareRuns(sources, { baseline, intersect: opts.intersect, alpha, seed, resamples });
       const color = !opts.out && isInteractive(process.stdout);
       await emit(format.compare!(cmp, { color, linkBase: '' }), opts.out, logger);
+      if (opts.site) {
+        const dirs = [];
+        for (const r of runs) if (await stat(r).then((s) => s.isDirectory(), () => false)) dirs.push(r);
+        const site = await writeCompareSite(dirs, opts.site);
+        logger.info(`viewer written to ${site.index} (${site.comparisons} instance comparison(s))`);
+      }
       if (mode) {
         const gate = applyRegressionGate(cmp, mode);
         for (const f of gate.failures) logger.error(f);

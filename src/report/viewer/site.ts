@@ -13,6 +13,7 @@ import { taskDirName } from '../../run/layout.js';
 import { aggregateRun } from '../aggregate.js';
 import { renderHtml } from '../render-html.js';
 import { loadRun, type LoadedRun } from '../run-dir.js';
+import { esc as escText, page as renderPage } from './assets.js';
 import { buildConversation, parseRecords } from './conversation.js';
 import { renderComparePage, type CompareEntry } from './render-compare.js';
 import { renderSessionPage } from './render-session.js';
@@ -99,4 +100,33 @@ async function write(outDir: string, rel: string, html: string, refreshSeconds?:
   let out = redact(html);
   if (refreshSeconds && rel.endsWith('.html') && !rel.includes('/')) out = out.replace('<head>', `<head><meta http-equiv="refresh" content="${refreshSeconds}">`);
   await writeFileAtomic(path.join(outDir, rel), out, { mkdir: true });
+}
+
+/**
+ * The viewer over several runs (`swebench compare <run-dir>… --site DIR`): each run's site under `DIR/run-<n>/`, and
+ * `DIR/compare/task_<instance>.html` for every instance with sessions in more than one place, across all runs.
+ */
+export async function writeCompareSite(runDirs: string[], outDir: string, opts: SiteOptions = {}): Promise<SiteResult> {
+  const byInstance = new Map<string, CompareEntry[]>();
+  const runLinks: string[] = [];
+  for (const [i, runDir] of runDirs.entries()) {
+    const sub = `run-${i + 1}`;
+    await writeSite(runDir, path.join(outDir, sub), opts);
+    const run = await loadRun(runDir, { signal: opts.signal });
+    const label = run.meta?.run_id ?? path.basename(path.resolve(runDir));
+    runLinks.push(`<li><a href="${sub}/${sitePaths.index}">${escText(label)}</a> <span class="meta">${escText(runDir)}</span></li>`);
+    for (const { ses } of run.sessions) {
+      const entry = { ses, href: `../${sub}/${sitePaths.session(ses.session_id)}`, source: label };
+      byInstance.set(ses.instance_id, [...(byInstance.get(ses.instance_id) ?? []), entry]);
+    }
+  }
+  const compared = [...byInstance].filter(([, e]) => e.length > 1).sort(([a], [b]) => a.localeCompare(b));
+  for (const [id, entries] of compared) await write(outDir, sitePaths.compare(id), renderComparePage(id, entries, `../${sitePaths.index}`));
+  const list = compared.map(([id, e]) => `<li><a href="${sitePaths.compare(id)}">${escText(id)}</a> <span class="meta">${e.length} session(s)</span></li>`).join('');
+  await write(outDir, sitePaths.index, renderIndexPage(`${runDirs.length} run(s) compared`, `<h2>Runs</h2><ul>${runLinks.join('')}</ul><h2>Instances</h2><ul>${list}</ul>`));
+  return { index: path.join(outDir, sitePaths.index), sessions: [...byInstance.values()].reduce((a, e) => a + e.length, 0), comparisons: compared.length };
+}
+
+function renderIndexPage(title: string, body: string): string {
+  return renderPage(title, `<h1>${escText(title)}</h1>${body}`, { script: false });
 }
