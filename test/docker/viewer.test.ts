@@ -59,7 +59,7 @@ describe.skipIf(!fixturesDir || !chromiumAvailable())('the viewer on real runs (
     const [oracle, noop, chaos] = await Promise.all([
       submit([...common, '--harness', HARNESSES.join(','), '--model', 'oracle', '--run-id', 'oracle', '--concurrency', '2']),
       submit([...common, '--harness', 'opencode', '--upstream', url, '--upstream-api-key-env', 'VIEWER_UPSTREAM_KEY', '--run-id', 'noop'], { env: { VIEWER_UPSTREAM_KEY: UPSTREAM_KEY } }),
-      submit([...common, '--config', chaosYaml, '--harness', 'opencode', '--model', 'chaos', '--max-completions', '3', '--idle-timeout', '15', '--run-id', 'chaos']),
+      submit([...common, '--config', chaosYaml, '--harness', 'opencode', '--model', 'chaos', '--max-completions', '3', '--idle-timeout', '40', '--run-id', 'chaos']),
     ]);
     model.kill();
     for (const [name, r] of Object.entries({ oracle, noop, chaos })) {
@@ -131,6 +131,7 @@ describe.skipIf(!fixturesDir || !chromiumAvailable())('the viewer on real runs (
     await tab.goto(pathToFileURL(path.join(out, 'site-chaos', 'sessions', `ses_${chaos!.session_id}.html`)).href);
     const errored = readFileSync(path.join(runs.chaos!, chaos!.artifacts.records), 'utf8').split('\n').filter((l) => l.trim() && (JSON.parse(l) as { status: string }).status === 'error').length;
     console.log(`viewer: chaos session ${chaos!.status} ${chaos!.error_class}, ${chaos!.record_count} completion(s), ${errored} errored`);
+    expect(errored).toBeGreaterThan(0);
     expect(await tab.locator('.completion.error').count()).toBe(errored);
     await tab.keyboard.press('e');
     expect(await tab.locator('.cur').count()).toBe(1);

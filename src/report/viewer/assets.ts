@@ -28,7 +28,7 @@ kbd{border:1px solid var(--line);border-radius:3px;padding:0 4px;font-size:11px;
 .chip{border-radius:9px;padding:0 7px;background:var(--panel);border:1px solid var(--line)}
 .msg{margin:6px 0;padding:4px 8px;border-left:3px solid var(--line);background:var(--panel);min-width:0}
 .msg.user{border-color:var(--link)}.msg.tool-result{border-color:var(--tool)}.msg.assistant{border-color:var(--ok);background:transparent}
-.msg .role{font-size:11.5px;color:var(--mute);text-transform:uppercase;letter-spacing:.04em}
+.msg .role{font-size:11.5px;color:var(--mute);text-transform:uppercase;letter-spacing:.04em}.msg .role .id{text-transform:none;letter-spacing:0}
 .tool-call{border-left:3px solid var(--tool);padding:2px 8px;margin:6px 0}
 .tool-call .name{color:var(--tool);font-weight:600;font-size:13px}
 .d-add{background:var(--add)}.d-del{background:var(--del)}.d-hunk{background:var(--hunk)}.d-file{font-weight:700}

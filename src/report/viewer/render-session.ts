@@ -113,7 +113,7 @@ function incoming(t: ConversationTurn): string[] {
     if (m.role === 'system' || m.role === 'developer') {
       out.push(`<details class="msg"><summary>${m.role} prompt (${text.length} chars)</summary><pre>${esc(text)}</pre></details>`);
     } else if (m.role === 'tool') {
-      out.push(`<div class="msg tool-result"><div class="role">tool result${m.tool_call_id ? ` · ${esc(m.tool_call_id)}` : ''}</div>${foldable(text, { label: 'tool output' })}</div>`);
+      out.push(`<div class="msg tool-result"><div class="role">tool result${m.tool_call_id ? ` · <span class="id">${esc(m.tool_call_id)}</span>` : ''}</div>${foldable(text, { label: 'tool output' })}</div>`);
     } else if (m.role === 'user') {
       out.push(`<div class="msg user"><div class="role">user</div>${foldable(text, { label: 'user message', maxLines: 40, maxChars: 6000 })}</div>`);
     } else if (m.role === 'assistant' && t.reset) {
