@@ -4,7 +4,7 @@
 // Chromium (playwright-core, Debian `chromium`) opens every session page from file:// and checks that it shows
 // every completion of records.jsonl, the diff and every graded test with its status, with no console error. The
 // pages are grepped for the session token shape, the admin token shape and the upstream key. Screenshots of a
-// session page and the comparison page go to test-artifacts/. `swebench view` serves the same site over 127.0.0.1.
+// session page (light, and dark via prefers-color-scheme) and the comparison page go to test-artifacts/. `swebench view` serves the same site over 127.0.0.1.
 import { execa } from 'execa';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -100,14 +100,23 @@ describe.skipIf(!fixturesDir || !chromiumAvailable())('the viewer on real runs (
           for (const t of ts[kind].failure) expect(rows.some((r) => r.includes(kind) && r.includes(t) && r.includes('FAILED')), `${t} FAILED`).toBe(true);
         }
       }
-      // the keys: `t` moves to a tool call, `/` focuses the search
-      await tab.keyboard.press('t');
-      await tab.keyboard.press('/');
-      expect(await tab.evaluate(() => document.activeElement?.id)).toBe('q');
+      // long lines (the oracle's base64 patch, long tool outputs) wrap or scroll inside their block: no page-wide overflow
+      expect(await tab.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `${run} ${ses.harness.name}: horizontal overflow`).toBe(true);
       if (shot) {
         mkdirSync(ARTIFACTS, { recursive: true });
         await tab.screenshot({ path: path.join(ARTIFACTS, shot), fullPage: true });
+        await tab.emulateMedia({ colorScheme: 'dark' });
+        await tab.screenshot({ path: path.join(ARTIFACTS, shot.replace('.png', '-dark.png')) });
         shot = undefined;
+      }
+      // the keys: `t` moves to a tool call, `/` focuses the search
+      await tab.keyboard.press('t');
+      if (await tab.locator('.tool-call').count()) expect(await tab.locator('.completion.cur .tool-call').count()).toBeGreaterThan(0);
+      await tab.keyboard.press('/');
+      expect(await tab.evaluate(() => document.activeElement?.id)).toBe('q');
+      if (n > 0) {
+        await tab.keyboard.type('turn 1');
+        expect(await tab.locator('#qinfo').textContent()).toMatch(/^[1-9]\d* match/);
       }
       expect(problems).toEqual([]);
       await tab.close();

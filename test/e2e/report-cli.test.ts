@@ -57,13 +57,14 @@ describe('swebench report', () => {
     expect(readFileSync(path.join(tmp, 'out/report.md'), 'utf8')).toContain('## SWE-bench run `nightly`');
   });
 
-  it('--format html --out makes the links relative to the page', async () => {
+  it('--format html --out makes the links relative to the page and writes the viewer pages next to it', async () => {
     const r = await cli(['report', run, '--format', 'html', '--out', 'pages/deep/report.html']);
     expect(r.exitCode, r.stderr).toBe(0);
     const page = path.join(tmp, 'pages/deep/report.html');
     const html = readFileSync(page, 'utf8');
     const hrefs = [...html.matchAll(/href="([^"]+)"/g)].map((m) => m[1]!).filter((h) => !h.startsWith('data:'));
-    expect(hrefs[0]).toMatch(/^\.\.\/\.\.\/nightly\/rollout_results\//);
+    expect(hrefs.some((h) => /^\.\.\/\.\.\/nightly\/rollout_results\//.test(h))).toBe(true);
+    expect(hrefs.filter((h) => /^sessions\/ses_[0-9a-f]{16}\.html$/.test(h)).length).toBeGreaterThanOrEqual(4);
     for (const h of hrefs) expect(existsSync(path.resolve(path.dirname(page), decodeURIComponent(h))), h).toBe(true);
   });
 
