@@ -8,6 +8,8 @@ export { mergeRuns, type MergeConfig, type MergeResult } from './merge.js';
 export { applyCiGates, applyRegressionGate, parseRate, type CiGates, type GateResult, type RegressionMode } from './ci-gates.js';
 export { renderJunit, writeJunit } from './render-junit.js';
 export { REPORT_FORMATS, getFormat, type ReportFormat, type ReportFormatName, type RenderContext } from './formats.js';
+export { writeSite, writeCompareSite, sitePaths, type SiteOptions, type SiteResult } from './viewer/site.js';
+export { serveViewer, VIEWER_DIR, type ViewerServer } from './viewer/serve.js';
 export { passAtK, wilsonInterval, mcnemarExact, pairedBootstrapDiff } from './stats.js';
 
 import { aggregateRun } from './aggregate.js';

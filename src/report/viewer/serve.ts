@@ -5,6 +5,7 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
+import { ConfigError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { writeSite } from './site.js';
 
@@ -62,7 +63,8 @@ export async function serveViewer(runDir: string, opts: { port: number; logger: 
     })().catch((err: unknown) => send(res, 500, (err as Error).message));
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new ConfigError(`port ${opts.port} on 127.0.0.1 is in use`, { source: '--port', hint: 'Pick another port, or --port 0 for a free one.' }) : err));
     server.listen(opts.port, '127.0.0.1', () => resolve());
   });
   const addr = server.address();
