@@ -26,7 +26,7 @@ const INT_FLAGS: Record<string, number> = {
   trainer_timeout: 1, prompt_logprobs: 0,
 };
 /** Flags copied as strings. */
-const STRING_FLAGS = ['dataset', 'split', 'model', 'model_name', 'upstream', 'upstream_api_key_env', 'upstream_model', 'trainer_token_env', 'grading', 'specs', 'image_template', 'image_registry', 'images', 'prompt_template', 'output_dir', 'run_id', 'agent_network', 'eval_network'];
+const STRING_FLAGS = ['dataset', 'split', 'model', 'model_name', 'upstream', 'upstream_api_key_env', 'upstream_model', 'trainer_token_env', 'seal_secret_env', 'grading', 'specs', 'image_template', 'image_registry', 'images', 'prompt_template', 'output_dir', 'run_id', 'agent_network', 'eval_network'];
 
 const camel = (key: string) => key.replace(/_(\w)/g, (_m, c: string) => c.toUpperCase());
 
@@ -105,6 +105,7 @@ export function addRunOptions(cmd: Command): Command {
     .option('--trainer-token-env <var>', 'with --upstream trainer: environment variable holding the admin token the trainer polls with (default: generate one and print it)')
     .option('--trainer-timeout <seconds>', 'with --upstream trainer: wait this long for the trainer\'s answer to start (and between its pieces) before retrying (default: 600)')
     .option('--upstream-api-key-env <var>', 'environment variable holding the upstream API key')
+    .option('--seal-secret-env <var>', 'environment variable holding the secret reasoning is sealed with (default: random per run)')
     .option('--upstream-model <name>', 'model name sent upstream (default: the first of GET /v1/models)')
     .option('--model-name <name>', 'model name the harness is told (default: the upstream model)')
     .option('--chaos-seed <seed>', 'seed of --model chaos (faults are reproducible per seed)')

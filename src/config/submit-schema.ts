@@ -72,6 +72,11 @@ const FIELDS = {
   prompt_logprobs: z.int().min(0, 'expected 0 or more alternatives per prompt token'),
   /** Built-in models: render the history with retokenization drift on purpose (for testing drift detection). */
   tokenizer_drift: z.boolean(),
+  /**
+   * Name of the environment variable holding the secret the gateway seals reasoning with (else a random one per run):
+   * a fixed secret lets another gateway open the blobs. Never stored.
+   */
+  seal_secret_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'),
   /** Name of the environment variable holding the upstream API key (the key itself is never stored). */
   upstream_api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'),
   upstream_model: name,
@@ -179,7 +184,7 @@ export const SUBMIT_DEFAULTS = {
  * Keys that do not change what a session produces, so `--resume` accepts them changed: where results go, how many
  * sessions run at once.
  */
-export const RESUME_FREE_KEYS: ReadonlySet<string> = new Set(['run_id', 'output_dir', 'concurrency', 'pull_concurrency', 'prefetch', 'images', 'max_image_disk']);
+export const RESUME_FREE_KEYS: ReadonlySet<string> = new Set(['run_id', 'output_dir', 'concurrency', 'pull_concurrency', 'prefetch', 'images', 'max_image_disk', 'seal_secret_env']);
 
 /** The `upstream` value meaning the trainer owns inference (the pull API, or a callback given to runSubmit). */
 export const TRAINER_UPSTREAM = 'trainer';

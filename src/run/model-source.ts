@@ -54,21 +54,24 @@ function agenticOptions(c: SubmitConfig['agentic']): AgenticOptions {
   return out;
 }
 
+/**
+ * The secret held by environment variable `name` (a config `*_env` key, given as `flag`), registered for redaction;
+ * undefined when no variable is named; a ConfigError with `hint` when it is named but unset or empty.
+ */
+export function envSecret(env: NodeJS.ProcessEnv, name: string | undefined, flag: string, hint: string): string | undefined {
+  if (name === undefined) return undefined;
+  const value = env[name];
+  if (!value) throw new ConfigError(`environment variable ${name} is not set`, { source: flag, hint });
+  registerSecret(value);
+  return value;
+}
+
 /** Starts the built-in model, or checks the upstream (or trainer) settings; `close()` stops what was started. */
 export async function openModelSource(config: SubmitConfig, tasks: Task[], deps: { logger: Logger; env?: NodeJS.ProcessEnv }): Promise<ModelSource> {
   const env = deps.env ?? process.env;
   if (config.upstream === TRAINER_UPSTREAM) {
-    let token: string | undefined;
-    if (config.trainer_token_env !== undefined) {
-      token = env[config.trainer_token_env];
-      if (!token) {
-        throw new ConfigError(`environment variable ${config.trainer_token_env} is not set`, {
-          source: '--trainer-token-env',
-          hint: `Export the admin token the trainer polls with as ${config.trainer_token_env}, or drop --trainer-token-env to have one generated.`,
-        });
-      }
-      registerSecret(token);
-    }
+    const token = envSecret(env, config.trainer_token_env, '--trainer-token-env',
+      `Export the admin token the trainer polls with as ${config.trainer_token_env}, or drop --trainer-token-env to have one generated.`);
     return {
       trainer: true,
       ...(config.upstream_model === undefined ? {} : { upstreamModel: config.upstream_model }),
@@ -78,17 +81,8 @@ export async function openModelSource(config: SubmitConfig, tasks: Task[], deps:
     };
   }
   if (config.upstream !== undefined) {
-    let key: string | undefined;
-    if (config.upstream_api_key_env !== undefined) {
-      key = env[config.upstream_api_key_env];
-      if (!key) {
-        throw new ConfigError(`environment variable ${config.upstream_api_key_env} is not set`, {
-          source: '--upstream-api-key-env',
-          hint: `Export the API key as ${config.upstream_api_key_env}, or drop --upstream-api-key-env for a server without a key.`,
-        });
-      }
-      registerSecret(key);
-    }
+    const key = envSecret(env, config.upstream_api_key_env, '--upstream-api-key-env',
+      `Export the API key as ${config.upstream_api_key_env}, or drop --upstream-api-key-env for a server without a key.`);
     return {
       upstreamUrl: config.upstream,
       upstreamApiKey: key,

@@ -22,7 +22,7 @@ import { writeJsonAtomic } from '../fs-atomic.js';
 import { defaultRunId, sessionIdFor, sessionPaths } from './layout.js';
 import { checkResumable, configHash, hostInfo, readManifest, redactConfig, writeManifest, SWEBENCH_VERSION, type RunManifest } from './manifest.js';
 import { ImagePipeline, type ImageStats } from './images.js';
-import { openModelSource, type ModelSource } from './model-source.js';
+import { envSecret, openModelSource, type ModelSource } from './model-source.js';
 import { preflightUpstream } from '../doctor/preflight.js';
 import { loadPromptTemplate, type PromptTemplate } from './prompt.js';
 import { readFinishedSes, removeSessionFiles, RunResults } from './results.js';
@@ -300,8 +300,10 @@ async function openModelAndGateway(ctx: RunContext, all: Task[], deps: SubmitDep
   const { config, runDir, logger, signal } = ctx;
   const model = await openModelSource(config, all, { logger });
   try {
+    const sealSecret = envSecret(process.env, config.seal_secret_env, '--seal-secret-env', `Export the seal secret as ${config.seal_secret_env}, or drop --seal-secret-env for a random one.`);
     const common = {
       upstreamModel: model.upstreamModel,
+      ...(sealSecret === undefined ? {} : { sealSecret }),
       recordsDir: runDir,
       captureTokens: config.capture_tokens,
       ...(config.prompt_logprobs === undefined ? {} : { promptLogprobs: config.prompt_logprobs }),

@@ -20,6 +20,7 @@ const CHROMIUM = process.env.SWEBENCH_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
 const INSTANCE = 'fixtures__calc-1';
 const UPSTREAM_KEY = `sk-upstream-viewer-${process.pid}-d41d8cd98f00b204e980`;
+const SEAL_SECRET = `seal-viewer-${process.pid}-9e107d9d372bb6826bd81d3542a419d6`;
 const HARNESSES = ['opencode', 'codex', 'claude-code', 'qwen-code'];
 
 function chromiumAvailable(): boolean {
@@ -57,7 +58,8 @@ describe.skipIf(!fixturesDir || !chromiumAvailable())('the viewer on real runs (
     const { writeFileSync } = await import('node:fs');
     writeFileSync(chaosYaml, 'chaos:\n  seed: 3\n  rates: { "sse-error": 1.0 }\n');
     const [oracle, noop, chaos] = await Promise.all([
-      submit([...common, '--harness', HARNESSES.join(','), '--model', 'oracle', '--run-id', 'oracle', '--concurrency', '2']),
+      // a known seal secret (else random per run), so the pages can be grepped for it
+      submit([...common, '--harness', HARNESSES.join(','), '--model', 'oracle', '--run-id', 'oracle', '--concurrency', '2', '--seal-secret-env', 'VIEWER_SEAL'], { env: { VIEWER_SEAL: SEAL_SECRET } }),
       submit([...common, '--harness', 'opencode', '--upstream', url, '--upstream-api-key-env', 'VIEWER_UPSTREAM_KEY', '--run-id', 'noop'], { env: { VIEWER_UPSTREAM_KEY: UPSTREAM_KEY } }),
       submit([...common, '--config', chaosYaml, '--harness', 'opencode', '--model', 'chaos', '--max-completions', '3', '--idle-timeout', '40', '--run-id', 'chaos']),
     ]);
@@ -160,7 +162,7 @@ describe.skipIf(!fixturesDir || !chromiumAvailable())('the viewer on real runs (
     await tab.close();
   });
 
-  it('writes no session token, admin token or upstream key into any page', () => {
+  it('writes no session token, admin token, seal secret or upstream key into any page', () => {
     const pages = Object.keys(runs).flatMap((r) => htmlFiles(path.join(out, `site-${r}`)));
     expect(pages.length).toBeGreaterThan(6);
     for (const p of pages) {
@@ -168,6 +170,7 @@ describe.skipIf(!fixturesDir || !chromiumAvailable())('the viewer on real runs (
       expect(text, p).not.toMatch(/sk-swebench-[A-Za-z0-9_-]{43}/);
       expect(text, p).not.toMatch(/swebench-admin-[A-Za-z0-9_-]{43}/);
       expect(text.includes(UPSTREAM_KEY), p).toBe(false);
+      expect(text.includes(SEAL_SECRET), p).toBe(false);
     }
   });
 

@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfigText, readConfigFile, resolveSubmitConfig, validateFlagLayer, validateStoredLayer } from '../../../src/config/load.js';
-import { parseBuiltinModel, parseMemory, SUBMIT_DEFAULTS } from '../../../src/config/submit-schema.js';
+import { parseBuiltinModel, parseMemory, RESUME_FREE_KEYS, SUBMIT_DEFAULTS } from '../../../src/config/submit-schema.js';
+import { envSecret } from '../../../src/run/model-source.js';
 import { ConfigError } from '../../../src/errors.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'swebench-config-test-'));
@@ -136,6 +137,16 @@ describe('merging layers', () => {
     expect(bad({ model: 'oracle', prompt_logprobs: 1 })).toMatch(/prompt_logprobs needs capture_tokens/);
     expect(bad({ upstream: 'trainer', tokenizer_drift: true })).toMatch(/tokenizer_drift only applies to a built-in model/);
     expect(configError(() => validateFlagLayer({ upstream: 'trainers' })).message).toMatch(/or "trainer" for trainer-owned inference/);
+  });
+
+  it('seal_secret_env: a variable name, read when the gateway starts (unset → a ConfigError naming it); changing it does not block --resume', () => {
+    expect(resolveSubmitConfig({ flags: { harness: ['noop'], model: 'oracle', seal_secret_env: 'SEAL' } })).toMatchObject({ seal_secret_env: 'SEAL' });
+    expect(configError(() => validateFlagLayer({ seal_secret_env: 'not a name' })).message).toBe('--seal-secret-env: expected an environment variable name');
+    expect(envSecret({ SEAL: 's3cret' }, 'SEAL', '--seal-secret-env', 'hint')).toBe('s3cret');
+    expect(envSecret({}, undefined, '--seal-secret-env', 'hint')).toBeUndefined();
+    const unset = configError(() => envSecret({}, 'SEAL', '--seal-secret-env', 'Export it.'));
+    expect(unset).toMatchObject({ message: '--seal-secret-env: environment variable SEAL is not set', hint: 'Export it.' });
+    expect(RESUME_FREE_KEYS.has('seal_secret_env')).toBe(true);
   });
 
   it('chaos rates must sum to at most 1', () => {
