@@ -2,6 +2,7 @@
 // max_model_len holds the context window the harnesses are told, a streaming completion works, a completion with a
 // tool returns a tool call (a vLLM started without --enable-auto-tool-choice refuses `tool_choice: "auto"` with a
 // 400, and then every harness fails), and which reasoning field it fills. Each problem comes with its fix.
+import { isObject, type Json } from '../gateway/protocols/body-fields.js';
 import { errorDetail, parseUpstreamUrl } from '../gateway/upstream.js';
 import { redact } from '../logger.js';
 import { check, type CheckResult } from './types.js';
@@ -38,8 +39,6 @@ const PROBE_TOOL = {
   },
 };
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** fetch() wraps the socket error (ECONNREFUSED, …) as the cause of a bare "fetch failed". */
 const why = (err: unknown): string => redact(errorDetail((err as { cause?: unknown })?.cause ?? err));
@@ -48,8 +47,8 @@ const why = (err: unknown): string => redact(errorDetail((err as { cause?: unkno
 function errorText(text: string): string {
   try {
     const v = JSON.parse(text) as unknown;
-    if (isObj(v) && isObj(v.error) && typeof v.error.message === 'string') return v.error.message;
-    if (isObj(v) && typeof v.message === 'string') return v.message;
+    if (isObject(v) && isObject(v.error) && typeof v.error.message === 'string') return v.error.message;
+    if (isObject(v) && typeof v.message === 'string') return v.message;
   } catch {
     /* not JSON */
   }
@@ -58,20 +57,20 @@ function errorText(text: string): string {
 
 /** The tool-call names and the reasoning field of an answer, streamed (server-sent events) or one JSON body. */
 function assemble(text: string): { toolCalls: string[]; reasoningField?: string } {
-  const parts: Obj[] = [];
+  const parts: Json[] = [];
   const datas = [...text.matchAll(/^data: (.*)$/gm)].map((m) => m[1]!).filter((d) => d.trim() !== '[DONE]');
   for (const d of datas.length > 0 ? datas : [text]) {
     try {
-      const v = JSON.parse(d) as { choices?: Array<{ delta?: Obj; message?: Obj }> };
+      const v = JSON.parse(d) as { choices?: Array<{ delta?: Json; message?: Json }> };
       for (const c of v.choices ?? []) {
         const part = c.delta ?? c.message;
-        if (isObj(part)) parts.push(part);
+        if (isObject(part)) parts.push(part);
       }
     } catch {
       /* a keep-alive or a broken line */
     }
   }
-  const toolCalls = parts.flatMap((p) => (Array.isArray(p.tool_calls) ? p.tool_calls : [])).map((c) => (isObj(c) && isObj(c.function) ? c.function.name : undefined)).filter((n): n is string => typeof n === 'string' && n !== '');
+  const toolCalls = parts.flatMap((p) => (Array.isArray(p.tool_calls) ? p.tool_calls : [])).map((c) => (isObject(c) && isObject(c.function) ? c.function.name : undefined)).filter((n): n is string => typeof n === 'string' && n !== '');
   const reasoningField = ['reasoning_content', 'reasoning'].find((k) => parts.some((p) => typeof p[k] === 'string' && p[k] !== ''));
   return { toolCalls, ...(reasoningField ? { reasoningField } : {}) };
 }
@@ -92,7 +91,7 @@ export async function probeUpstream(p: UpstreamProbe, signal?: AbortSignal): Pro
   };
 
   // 1. reachable, authenticated, the model listed
-  let models: Obj[];
+  let models: Json[];
   try {
     const r = await call('GET', '/models');
     if (r.status === 401 || r.status === 403) {
@@ -100,7 +99,7 @@ export async function probeUpstream(p: UpstreamProbe, signal?: AbortSignal): Pro
     }
     if (r.status !== 200) return { checks: [check('upstream.models', 'fail', `${shown}/models answered HTTP ${r.status}: ${errorText(r.text)}`, 'Check that --upstream is the OpenAI base URL of the model server, ending in /v1.')] };
     const body = JSON.parse(r.text) as unknown;
-    models = isObj(body) && Array.isArray(body.data) ? body.data.filter(isObj) : [];
+    models = isObject(body) && Array.isArray(body.data) ? body.data.filter(isObject) : [];
   } catch (err) {
     const reason = signal?.aborted ? 'cancelled' : why(err);
     return { checks: [check('upstream.models', 'fail', `cannot reach ${shown}: ${reason}`, 'Start the model server, or fix --upstream (host, port, and the /v1 suffix).')] };

@@ -65,6 +65,14 @@ const PATTERNS: readonly FailurePattern[] = [
 ];
 
 /** `claude -p`, headless, against the session's gateway URL. */
+/** `claude -p`, headless, from the bundle: stream-json needs --verbose with -p; --max-turns is hidden from --help but honoured. */
+function claudeCommand(ctx: HarnessContext): string[] {
+  return [
+    `${ctx.bundleDir}/bin/claude`, '-p', '--dangerously-skip-permissions',
+    '--output-format', 'stream-json', '--verbose', '--max-turns', String(ctx.maxTurns),
+  ];
+}
+
 export const claudeCode = {
   name: 'claude-code',
   package: '@anthropic-ai/claude-code',
@@ -77,13 +85,9 @@ export const claudeCode = {
       files: [],
       // configOverride applies to the environment (no config file is written)
       env: envWithOverride('claude-code', claudeEnv(ctx), ctx.configOverride, '{"CLAUDE_CODE_MAX_RETRIES": 5} or {"IS_SANDBOX": null}'),
-      // stream-json needs --verbose with -p; --max-turns is hidden from --help but honoured. The prompt goes on
-      // stdin: an argument is capped at 128 KiB by the kernel and one starting with "-" would read as an option.
-      command: [
-        `${ctx.bundleDir}/bin/claude`, '-p', '--dangerously-skip-permissions',
-        '--output-format', 'stream-json', '--verbose', '--max-turns', String(ctx.maxTurns),
-        ...(ctx.resumable ? ['--session-id', ctx.conversationId] : []),
-      ],
+      // The prompt goes on stdin: an argument is capped at 128 KiB by the kernel and one starting with "-" would
+      // read as an option.
+      command: [...claudeCommand(ctx), ...(ctx.resumable ? ['--session-id', ctx.conversationId] : [])],
       stdin: ctx.prompt,
     };
   },
@@ -92,13 +96,7 @@ export const claudeCode = {
   // from another cwd silently starts a new conversation, so the id is fixed at launch instead.
   resume: {
     sessionRef: (ctx) => ctx.conversationId,
-    continueWith: (ctx, ref, message) => ({
-      command: [
-        `${ctx.bundleDir}/bin/claude`, '-p', '--dangerously-skip-permissions',
-        '--output-format', 'stream-json', '--verbose', '--max-turns', String(ctx.maxTurns), '--resume', ref,
-      ],
-      stdin: message,
-    }),
+    continueWith: (ctx, ref, message) => ({ command: [...claudeCommand(ctx), '--resume', ref], stdin: message }),
   },
 
   classify: (exit: HarnessExit) => classifyExit('claude-code', { ...exit, output: streamJsonDiagnostics(exit.output) }, PATTERNS),

@@ -5,7 +5,7 @@
 // an infrastructure failure rather than a crash.
 import { createWriteStream } from 'node:fs';
 import { CancelledError } from '../errors.js';
-import type { HarnessLaunch } from '../harness/types.js';
+import type { Harness, HarnessFailure, HarnessLaunch } from '../harness/types.js';
 import { createStreamRedactor } from '../logger.js';
 import type { Sandbox } from '../runtime/types.js';
 import type { AgentEnd } from './diagnose.js';
@@ -102,6 +102,11 @@ export async function runAgent(a: {
 
 /** How long a harness exit by signal is watched for its container dying too. */
 const ABNORMAL_EXIT_WATCH_MS = 2_000;
+
+/** The harness's own reading of how a run of it ended (its exit code and output tail; our timeout counts). */
+export function harnessFailure(harness: Harness, end: AgentEnd): HarnessFailure | undefined {
+  return harness.classify({ exitCode: end.exitCode, output: end.outputTail, timedOut: end.killedBy === 'timeout' });
+}
 
 /** A harness that "exited" because its container died is an infrastructure failure, not an agent crash. */
 export async function checkAlive(sandbox: Sandbox, end: AgentEnd): Promise<void> {

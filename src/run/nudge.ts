@@ -6,7 +6,7 @@ import { appendFile } from 'node:fs/promises';
 import type { HarnessContext, HarnessFailure, HarnessLaunch } from '../harness/types.js';
 import type { Logger } from '../logger.js';
 import type { Sandbox } from '../runtime/types.js';
-import { checkAlive, runAgent, WORKDIR } from './agent.js';
+import { checkAlive, harnessFailure, runAgent, WORKDIR } from './agent.js';
 import { diagnoseAgent, type AgentEnd } from './diagnose.js';
 import type { SessionPaths } from './layout.js';
 import { workingTreeChanged } from './patch.js';
@@ -97,7 +97,7 @@ export async function nudgeWhileEarly(n: NudgeContext, first: AgentRun, nudges: 
     const combined = combine(first.end, end, spentMs);
     run = { end: combined, failure: undefined };
     await checkAlive(sandbox, end);
-    run.failure = plan.harness.classify({ exitCode: end.exitCode, output: end.outputTail, timedOut: end.killedBy === 'timeout' });
+    run.failure = harnessFailure(plan.harness, end);
   }
   return run;
 }

@@ -10,7 +10,7 @@ import { runInstance, type InstanceOutcome } from '../eval/run-instance.js';
 import { BUNDLE_MOUNT, type HarnessContext, type HarnessFailure, type HarnessLaunch } from '../harness/types.js';
 import { redactValue, type Logger } from '../logger.js';
 import { LABELS, type Sandbox } from '../runtime/types.js';
-import { checkAlive, runAgent, SESSION_HOME, WORKDIR } from './agent.js';
+import { checkAlive, harnessFailure, runAgent, SESSION_HOME, WORKDIR } from './agent.js';
 import { openAgentNetwork, type AgentNetwork } from './agent-network.js';
 import { diagnoseAgent, diagnoseEarlyExit, verdict, type AgentEnd, type Verdict } from './diagnose.js';
 import { writeJsonAtomic } from '../fs-atomic.js';
@@ -152,7 +152,7 @@ async function runAgentPhase(ctx: SessionContext, sandbox: Sandbox, harness: Pre
   const end = await runAgent({ plan: ctx.plan, env: ctx.env, sandbox, launch, agentLog: ctx.paths.abs.agentLog, timeoutMs, signal: ctx.signal, hooks: ctx.hooks, onLaunch });
   reached.agent = { end, failure: undefined };
   await checkAlive(sandbox, end);
-  reached.agent.failure = ctx.plan.harness.classify({ exitCode: end.exitCode, output: end.outputTail, timedOut: end.killedBy === 'timeout' });
+  reached.agent.failure = harnessFailure(ctx.plan.harness, end);
   reached.agent = await nudgeWhileEarly({ ...ctx, sandbox, harnessCtx, launch }, reached.agent, reached.nudges);
 }
 

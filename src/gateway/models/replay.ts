@@ -3,6 +3,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../../errors.js';
+import { isObject, type Json } from '../protocols/body-fields.js';
 import type { ChatUsage } from '../protocols/types.js';
 import type { ModelPolicy, ModelReply, ModelServerOptions } from './types.js';
 
@@ -17,18 +18,16 @@ export interface ReplayEntry {
   source: string;
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 function toolCallsOf(raw: unknown, where: string): Array<{ id: string; name: string; arguments: string }> {
   if (raw === undefined || raw === null) return [];
   if (!Array.isArray(raw)) throw new Error(`${where}.tool_calls: expected an array`);
   return raw.map((tc, i) => {
-    const fn = isObj(tc) && isObj(tc.function) ? tc.function : tc;
-    const name = isObj(fn) ? str(fn.name) : undefined;
-    const args = isObj(fn) ? fn.arguments : undefined;
-    if (!isObj(tc) || !name) throw new Error(`${where}.tool_calls[${i}]: expected {id, name, arguments} or {id, function:{name, arguments}}`);
+    const fn = isObject(tc) && isObject(tc.function) ? tc.function : tc;
+    const name = isObject(fn) ? str(fn.name) : undefined;
+    const args = isObject(fn) ? fn.arguments : undefined;
+    if (!isObject(tc) || !name) throw new Error(`${where}.tool_calls[${i}]: expected {id, name, arguments} or {id, function:{name, arguments}}`);
     return { id: str(tc.id) ?? `call_replay_${i}`, name, arguments: typeof args === 'string' ? args : JSON.stringify(args ?? {}) };
   });
 }
@@ -40,25 +39,25 @@ function replyOf(content: unknown, reasoning: unknown, toolCalls: unknown, finis
   const reply: ModelReply = { content: str(content) ?? '', finish_reason: fr, tool_calls };
   const r = str(reasoning);
   if (r) reply.reasoning = r;
-  if (isObj(usage) && typeof usage.prompt_tokens === 'number') reply.usage = usage as unknown as ChatUsage;
+  if (isObject(usage) && typeof usage.prompt_tokens === 'number') reply.usage = usage as unknown as ChatUsage;
   return reply;
 }
 
 /** Parses one line: a gateway record (`response: {...}`) or a `chat.completion`; null for failed records. */
 export function parseReplayLine(line: unknown): Omit<ReplayEntry, 'source'> | null {
-  if (!isObj(line)) throw new Error('expected a JSON object');
-  const meta = isObj(line.meta) ? line.meta : {};
+  if (!isObject(line)) throw new Error('expected a JSON object');
+  const meta = isObject(line.meta) ? line.meta : {};
   const ids = {
     sessionId: str(line.session_id) ?? str(meta.session_id),
     instanceId: str(line.instance_id) ?? str(meta.instance_id),
   };
   if (Array.isArray(line.choices)) {
     const choice = line.choices[0];
-    if (!isObj(choice) || !isObj(choice.message)) throw new Error('choices[0].message: expected an object');
+    if (!isObject(choice) || !isObject(choice.message)) throw new Error('choices[0].message: expected an object');
     const m = choice.message;
     return { ...ids, reply: replyOf(m.content, m.reasoning_content ?? m.reasoning, m.tool_calls, choice.finish_reason, line.usage, 'choices[0].message') };
   }
-  if (isObj(line.response)) {
+  if (isObject(line.response)) {
     const r = line.response;
     return { ...ids, reply: replyOf(r.content, r.reasoning, r.tool_calls, r.finish_reason, r.usage, 'response') };
   }

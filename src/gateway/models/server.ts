@@ -5,6 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, GatewayError } from '../../errors.js';
 import { silentLogger, type Logger } from '../../logger.js';
+import { isObject, type Json } from '../protocols/body-fields.js';
 import type { ChatRequest } from '../protocols/types.js';
 import { stableId } from './messages.js';
 import { isModelPolicyName, MODEL_POLICIES } from './registry.js';
@@ -31,8 +32,6 @@ const MAX_BODY_BYTES = 64 * 1024 * 1024;
 const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
 const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' };
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent || res.destroyed) return;
@@ -70,12 +69,12 @@ export function parseChatRequest(raw: string): ChatRequest {
   } catch (err) {
     throw new ModelRequestError(400, `Invalid JSON in request body: ${(err as Error).message}`);
   }
-  if (!isObj(body)) throw new ModelRequestError(400, 'The request body must be a JSON object.');
+  if (!isObject(body)) throw new ModelRequestError(400, 'The request body must be a JSON object.');
   if (!Array.isArray(body.messages) || body.messages.length === 0) {
     throw new ModelRequestError(400, 'messages: Field required: a non-empty array of chat messages.');
   }
   body.messages.forEach((m, i) => {
-    if (!isObj(m) || typeof m.role !== 'string' || !ROLES.has(m.role)) {
+    if (!isObject(m) || typeof m.role !== 'string' || !ROLES.has(m.role)) {
       throw new ModelRequestError(400, `messages[${i}].role: expected one of ${[...ROLES].join(', ')}.`);
     }
   });
@@ -98,7 +97,7 @@ function header(req: http.IncomingMessage, name: string): string | undefined {
 }
 
 function instanceIdOf(req: http.IncomingMessage, body: ChatRequest): string | undefined {
-  const meta = isObj(body.metadata) ? body.metadata : {};
+  const meta = isObject(body.metadata) ? body.metadata : {};
   for (const v of [header(req, INSTANCE_HEADER), meta.instance_id, meta.swebench_instance_id, body.user]) {
     if (typeof v === 'string' && v.trim()) return v.trim();
   }

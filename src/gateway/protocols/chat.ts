@@ -2,6 +2,7 @@
 // get the upstream model and the output cap, and responses only get the client's model name back and lose
 // what the gateway asked for on its own behalf (the usage chunk, token ids, logprobs).
 import { capOutputTokens } from '../upstream-request.js';
+import { isObject, type Json } from './body-fields.js';
 import { topLevelStringSpan } from './raw-json.js';
 import {
   ProtocolRequestError,
@@ -14,8 +15,6 @@ import {
   type StreamTranslator,
   type TranslateContext,
 } from './types.js';
-
-type Obj = Record<string, unknown>;
 
 const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
 
@@ -43,26 +42,22 @@ const KIND_MARKERS: Array<{ kind: RecordKind; re: RegExp }> = [
   { kind: 'auxiliary', re: /managed memory (extraction|dream)|memory extraction subagent/i },
 ];
 
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** The model name the client asked for (echoed back so the client sees what it configured). */
 function clientModel(body: unknown, ctx: TranslateContext): string {
-  const m = isObj(body) ? body.model : undefined;
+  const m = isObject(body) ? body.model : undefined;
   return typeof m === 'string' && m ? m : ctx.upstreamModel;
 }
 
 /** What the client asked for itself (vs what the gateway requested upstream for its records). */
 function wants(body: unknown): { usage: boolean; tokenIds: boolean; logprobs: boolean } {
-  const b = isObj(body) ? body : {};
-  const so = isObj(b.stream_options) ? b.stream_options : {};
+  const b = isObject(body) ? body : {};
+  const so = isObject(b.stream_options) ? b.stream_options : {};
   return { usage: so.include_usage === true, tokenIds: b.return_token_ids === true, logprobs: b.logprobs === true };
 }
 
 function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
-  if (Array.isArray(content)) return content.map((p) => (isObj(p) && typeof p.text === 'string' ? p.text : '')).join('\n');
+  if (Array.isArray(content)) return content.map((p) => (isObject(p) && typeof p.text === 'string' ? p.text : '')).join('\n');
   return '';
 }
 
@@ -98,7 +93,7 @@ class ChatStream implements StreamTranslator {
 
   chunk(chunk: ChatChunk): string {
     if (!this.want.usage && (chunk.choices?.length ?? 0) === 0 && chunk.usage) return '';
-    const out: Obj = { ...chunk, model: this.model };
+    const out: Json = { ...chunk, model: this.model };
     // Hot path (every streamed chunk): `undefined` instead of `delete` (JSON.stringify drops both, and the
     // object keeps its fast shape), and choices are copied only when they carry something to strip.
     if (!this.want.usage && out.usage !== undefined) out.usage = undefined;
@@ -106,7 +101,7 @@ class ChatStream implements StreamTranslator {
     if (Array.isArray(chunk.choices) && chunk.choices.some((c) => this.strips(c))) {
       out.choices = chunk.choices.map((c) => {
         if (!this.strips(c)) return c;
-        const copy: Obj = { ...c };
+        const copy: Json = { ...c };
         if (!this.want.tokenIds) copy.token_ids = undefined;
         if (!this.want.logprobs && 'logprobs' in copy) copy.logprobs = null;
         return copy;
@@ -117,7 +112,7 @@ class ChatStream implements StreamTranslator {
 
   /** True when a choice carries token ids or logprobs the client did not ask for. */
   private strips(c: ChatChunk['choices'][number]): boolean {
-    const o = c as Obj;
+    const o = c as Json;
     return (!this.want.tokenIds && o.token_ids !== undefined) || (!this.want.logprobs && o.logprobs !== undefined && o.logprobs !== null);
   }
 
@@ -135,13 +130,13 @@ export const chatProtocol: Protocol = {
   name: 'openai_chat',
 
   toChat(body: unknown, ctx: TranslateContext): ChatRequest {
-    if (!isObj(body)) throw new ProtocolRequestError('the request body must be a JSON object');
+    if (!isObject(body)) throw new ProtocolRequestError('the request body must be a JSON object');
     const messages = body.messages;
     if (!Array.isArray(messages) || messages.length === 0) {
       throw new ProtocolRequestError('`messages` must be a non-empty array');
     }
     messages.forEach((m, i) => {
-      if (!isObj(m) || typeof m.role !== 'string' || !ROLES.has(m.role)) {
+      if (!isObject(m) || typeof m.role !== 'string' || !ROLES.has(m.role)) {
         throw new ProtocolRequestError(`messages[${i}].role must be one of ${[...ROLES].join(', ')}`);
       }
     });
@@ -152,12 +147,12 @@ export const chatProtocol: Protocol = {
   },
 
   isStream(body: unknown): boolean {
-    return isObj(body) && body.stream === true;
+    return isObject(body) && body.stream === true;
   },
 
   kind(body: unknown): RecordKind {
-    if (!isObj(body) || !Array.isArray(body.messages)) return 'turn';
-    const msgs = body.messages.filter(isObj);
+    if (!isObject(body) || !Array.isArray(body.messages)) return 'turn';
+    const msgs = body.messages.filter(isObject);
     const system = msgs.filter((m) => m.role === 'system' || m.role === 'developer').map((m) => textOf(m.content));
     const lastUser = [...msgs].reverse().find((m) => m.role === 'user');
     const haystack = [...system, textOf(lastUser?.content)].join('\n');
@@ -165,7 +160,7 @@ export const chatProtocol: Protocol = {
   },
 
   replyBody(body: unknown): unknown {
-    if (!isObj(body)) return body;
+    if (!isObject(body)) return body;
     // what clientModel() and wants() read
     return { model: body.model, stream_options: body.stream_options, return_token_ids: body.return_token_ids, logprobs: body.logprobs };
   },
@@ -176,14 +171,14 @@ export const chatProtocol: Protocol = {
 
   toResponse(a: AssembledCompletion, body: unknown, ctx: TranslateContext): unknown {
     const want = wants(body);
-    const message: Obj = { role: 'assistant', content: a.content === '' && a.tool_calls.length > 0 ? null : a.content };
+    const message: Json = { role: 'assistant', content: a.content === '' && a.tool_calls.length > 0 ? null : a.content };
     if (a.reasoning) message.reasoning_content = a.reasoning;
     if (a.tool_calls.length > 0) {
       message.tool_calls = a.tool_calls.map((t) => ({ id: t.id, type: 'function', function: { name: t.name, arguments: t.arguments } }));
     }
-    const choice: Obj = { index: 0, message, logprobs: want.logprobs ? { content: a.logprobs ?? [] } : null, finish_reason: a.finish_reason ?? 'stop' };
+    const choice: Json = { index: 0, message, logprobs: want.logprobs ? { content: a.logprobs ?? [] } : null, finish_reason: a.finish_reason ?? 'stop' };
     if (want.tokenIds && a.token_ids) choice.token_ids = a.token_ids;
-    const out: Obj = { id: a.id || 'chatcmpl-gateway', object: 'chat.completion', created: a.created, model: clientModel(body, ctx), choices: [choice] };
+    const out: Json = { id: a.id || 'chatcmpl-gateway', object: 'chat.completion', created: a.created, model: clientModel(body, ctx), choices: [choice] };
     if (a.usage) out.usage = a.usage;
     if (want.tokenIds && a.prompt_token_ids) out.prompt_token_ids = a.prompt_token_ids;
     return out;
