@@ -9,30 +9,26 @@ import path from 'node:path';
 import { classifyExit, CONTEXT_OVERFLOW, GATEWAY_PATTERNS, type FailurePattern } from './classify.js';
 import { mergeConfig } from './config-merge.js';
 import { withPathPrefix } from './launch-utils.js';
-import { OPENCODE_RG_PACKAGE } from './opencode.js';
+import { staticRg } from './static-rg.js';
 import type { BundleSpec, Harness, HarnessContext, HarnessLaunch } from './types.js';
 
 /** Provider id in kilo.json; the model is addressed as `gw/<model>`. */
 export const KILO_PROVIDER = 'gw';
 
-/** Host arch → kilo's glibc platform packages (x64 also has a no-AVX2 baseline build) and qwen's rg dir. */
-const PLATFORMS: Record<string, { packages: string[]; rg: string }> = {
-  x64: { packages: ['@kilocode/cli-linux-x64', '@kilocode/cli-linux-x64-baseline'], rg: 'x64-linux' },
-  arm64: { packages: ['@kilocode/cli-linux-arm64'], rg: 'arm64-linux' },
+/** Host arch → kilo's glibc platform packages (x64 also has a no-AVX2 baseline build). */
+const PLATFORMS: Record<string, string[]> = {
+  x64: ['@kilocode/cli-linux-x64', '@kilocode/cli-linux-x64-baseline'],
+  arm64: ['@kilocode/cli-linux-arm64'],
 };
 
 /** The platform package's whole bin/ dir: the binary plus what it loads next to it (tree-sitter, sandbox helpers, console). */
 function bundleSpec(arch: string): BundleSpec {
-  const p = PLATFORMS[arch] ?? PLATFORMS.x64!;
-  const [first, ...rest] = p.packages.map((pkg) => `node_modules/${pkg}/bin`);
+  const [first, ...rest] = (PLATFORMS[arch] ?? PLATFORMS.x64!).map((pkg) => `node_modules/${pkg}/bin`);
+  // kilo downloads ripgrep from GitHub when `rg` is not on PATH (same static build as the opencode preset)
+  const rg = staticRg(arch);
   return {
-    copy: [
-      { from: first!, alternatives: rest, to: 'bin' },
-      // kilo downloads ripgrep from GitHub when `rg` is not on PATH (same static build as the opencode preset)
-      { from: `extra/node_modules/@qwen-code/qwen-code/vendor/ripgrep/${p.rg}/rg`, to: 'bin/rg', mode: 0o755 },
-      { from: 'extra/node_modules/@qwen-code/qwen-code/vendor/ripgrep/COPYING', to: 'share/ripgrep/COPYING' },
-    ],
-    extraPackages: [OPENCODE_RG_PACKAGE],
+    copy: [{ from: first!, alternatives: rest, to: 'bin' }, ...rg.copy],
+    extraPackages: rg.extraPackages,
     entry: 'bin/kilo',
   };
 }

@@ -8,33 +8,24 @@ import path from 'node:path';
 import { classifyExit, CONTEXT_OVERFLOW, GATEWAY_PATTERNS, type FailurePattern } from './classify.js';
 import { mergeConfig } from './config-merge.js';
 import { withPathPrefix } from './launch-utils.js';
+import { staticRg } from './static-rg.js';
 import type { BundleSpec, Harness, HarnessContext, HarnessLaunch } from './types.js';
 
 /** Provider id in opencode.json; the model is addressed as `gw/<model>`. */
 export const OPENCODE_PROVIDER = 'gw';
 
-/**
- * Where the static `rg` comes from: qwen-code vendors static-pie ripgrep builds (no libc dependency, checked with
- * `file`/`ldd`) in its npm tarball (33 MB, installed with --omit=optional), shipped without the exec bit.
- */
-export const OPENCODE_RG_PACKAGE = '@qwen-code/qwen-code@0.24.4';
-
-/** Host arch → opencode platform packages (baseline = no AVX2; npm installs both on x64) and qwen's rg dir. */
-const PLATFORMS: Record<string, { packages: string[]; rg: string }> = {
-  x64: { packages: ['opencode-linux-x64', 'opencode-linux-x64-baseline'], rg: 'x64-linux' },
-  arm64: { packages: ['opencode-linux-arm64'], rg: 'arm64-linux' },
+/** Host arch → opencode platform packages (baseline = no AVX2; npm installs both on x64). */
+const PLATFORMS: Record<string, string[]> = {
+  x64: ['opencode-linux-x64', 'opencode-linux-x64-baseline'],
+  arm64: ['opencode-linux-arm64'],
 };
 
 function bundleSpec(arch: string): BundleSpec {
-  const p = PLATFORMS[arch] ?? PLATFORMS.x64!;
-  const [first, ...rest] = p.packages.map((pkg) => `node_modules/${pkg}/bin/opencode`);
+  const [first, ...rest] = (PLATFORMS[arch] ?? PLATFORMS.x64!).map((pkg) => `node_modules/${pkg}/bin/opencode`);
+  const rg = staticRg(arch);
   return {
-    copy: [
-      { from: first!, alternatives: rest, to: 'bin/opencode', mode: 0o755 },
-      { from: `extra/node_modules/@qwen-code/qwen-code/vendor/ripgrep/${p.rg}/rg`, to: 'bin/rg', mode: 0o755 },
-      { from: 'extra/node_modules/@qwen-code/qwen-code/vendor/ripgrep/COPYING', to: 'share/ripgrep/COPYING' },
-    ],
-    extraPackages: [OPENCODE_RG_PACKAGE],
+    copy: [{ from: first!, alternatives: rest, to: 'bin/opencode', mode: 0o755 }, ...rg.copy],
+    extraPackages: rg.extraPackages,
     entry: 'bin/opencode',
   };
 }
